@@ -1,1 +1,41 @@
-fn main() {}
+//! Bakes the index directory into one blob in `$OUT_DIR` (see `src/index/bake.rs`).
+//!
+//! The directory is `index/` unless `PLAN_INDEX_DIR` names another one (relative paths are
+//! relative to this crate). Any invalid item fails the build with the file, the item id and
+//! the problem. Nothing here computes an embedding.
+
+#[path = "src/index/format.rs"]
+mod format;
+
+#[path = "src/index/bake.rs"]
+mod bake;
+
+use std::path::PathBuf;
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=PLAN_INDEX_DIR");
+    let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let dir = match std::env::var_os("PLAN_INDEX_DIR") {
+        Some(dir) => manifest_dir.join(dir),
+        None => manifest_dir.join("index"),
+    };
+    // The directory itself changes when a collection file is added or removed.
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let baked = match bake::bake_dir(&dir) {
+        Ok(baked) => baked,
+        Err(e) => {
+            eprintln!("error: cannot bake the index: {e}");
+            std::process::exit(1);
+        }
+    };
+    for input in &baked.inputs {
+        println!("cargo:rerun-if-changed={}", input.display());
+    }
+    let out =
+        PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join(format::BLOB_FILE_NAME);
+    let unchanged = std::fs::read(&out).is_ok_and(|old| old == baked.blob);
+    if !unchanged && let Err(e) = std::fs::write(&out, &baked.blob) {
+        eprintln!("error: cannot write {}: {e}", out.display());
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,266 @@
+//! The index compiled into this binary, and the decoded view over any blob.
+//!
+//! The blob is embedded once with `include_bytes_aligned!` and bound to one `static`, so every
+//! use borrows the same bytes. The first call to [`baked`] decodes the header and the metadata
+//! (a `LazyLock`, so once per process); the vectors are never copied or read at that point:
+//! each collection's rows are a `&'static [f32]` cast in place from the embedded bytes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::LazyLock;
+use std::time::{Duration, Instant};
+
+use include_bytes_aligned::include_bytes_aligned;
+
+use super::format::{
+    CollectionMeta, FormatError, Header, IndexMeta, ItemMeta, Metric, VECTOR_ALIGN, decode_header,
+    decode_meta, hex, verify_content_hash,
+};
+
+// The path must be a literal: keep it equal to `format::BLOB_FILE_NAME`.
+static BLOB: &[u8] = include_bytes_aligned!(64, concat!(env!("OUT_DIR"), "/index.blob"));
+
+static BAKED: LazyLock<Result<BakedIndex, FormatError>> = LazyLock::new(|| BakedIndex::open(BLOB));
+
+/// The index baked into this binary, decoded on first use.
+pub fn baked() -> Result<&'static BakedIndex, &'static FormatError> {
+    BAKED.as_ref()
+}
+
+/// Whether [`baked`] has already decoded the index in this process (false on a cold start).
+pub fn is_decoded() -> bool {
+    LazyLock::get(&BAKED).is_some()
+}
+
+/// A decoded index: metadata owned, vectors borrowed from the blob.
+#[derive(Debug)]
+pub struct BakedIndex {
+    blob: &'static [u8],
+    header: Header,
+    meta: IndexMeta,
+    vectors: &'static [f32],
+    positions: Vec<HashMap<String, u32>>,
+    fields: Vec<BTreeSet<String>>,
+    decode_time: Duration,
+}
+
+/// One collection of a [`BakedIndex`].
+#[derive(Clone, Copy, Debug)]
+pub struct Collection<'a> {
+    meta: &'a CollectionMeta,
+    rows: &'a [f32],
+    positions: &'a HashMap<String, u32>,
+    fields: &'a BTreeSet<String>,
+}
+
+impl BakedIndex {
+    /// Checks and decodes a blob. The vector block must be 64-byte aligned in memory.
+    pub fn open(blob: &'static [u8]) -> Result<BakedIndex, FormatError> {
+        let started = Instant::now();
+        if cfg!(target_endian = "big") {
+            return Err(FormatError::BigEndian);
+        }
+        let header = decode_header(blob)?;
+        let meta = decode_meta(&header, blob)?;
+        let vector_bytes = header.vector_bytes(blob);
+        if !(vector_bytes.as_ptr() as usize).is_multiple_of(VECTOR_ALIGN) {
+            return Err(FormatError::Misaligned(VECTOR_ALIGN));
+        }
+        let vectors: &'static [f32] = bytemuck::try_cast_slice(vector_bytes)
+            .map_err(|e| FormatError::Corrupt(format!("vector block: {e:?}")))?;
+        let positions = meta
+            .collections
+            .iter()
+            .map(|c| {
+                c.items
+                    .iter()
+                    .enumerate()
+                    .map(|(row, item)| (item.id.clone(), row as u32))
+                    .collect()
+            })
+            .collect();
+        let fields = meta
+            .collections
+            .iter()
+            .map(|c| {
+                c.items
+                    .iter()
+                    .flat_map(|i| i.metadata.keys().cloned())
+                    .collect()
+            })
+            .collect();
+        Ok(BakedIndex {
+            blob,
+            header,
+            meta,
+            vectors,
+            positions,
+            fields,
+            decode_time: started.elapsed(),
+        })
+    }
+
+    /// The collection called `name`, if any.
+    pub fn collection(&self, name: &str) -> Option<Collection<'_>> {
+        let slot = self.meta.collections.iter().position(|c| c.name == name)?;
+        Some(self.collection_at(slot))
+    }
+
+    fn collection_at(&self, slot: usize) -> Collection<'_> {
+        let meta = &self.meta.collections[slot];
+        let start = meta.first_float as usize;
+        let len = meta.items.len() * meta.dim as usize;
+        Collection {
+            meta,
+            rows: &self.vectors[start..start + len],
+            positions: &self.positions[slot],
+            fields: &self.fields[slot],
+        }
+    }
+
+    /// Every collection, sorted by name.
+    pub fn collections(&self) -> impl Iterator<Item = Collection<'_>> {
+        (0..self.meta.collections.len()).map(|slot| self.collection_at(slot))
+    }
+
+    /// Names of the collections, for error messages.
+    pub fn collection_names(&self) -> Vec<&str> {
+        self.meta
+            .collections
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
+    /// Model that made the vectors ("unknown" when the index had no manifest).
+    pub fn model(&self) -> &str {
+        &self.meta.model
+    }
+
+    /// Dimension of every vector.
+    pub fn dim(&self) -> usize {
+        self.meta.dim as usize
+    }
+
+    /// Similarity metric.
+    pub fn metric(&self) -> Metric {
+        self.meta.metric
+    }
+
+    /// sha256 of the metadata and vectors, hex: identifies the baked content.
+    pub fn content_hash(&self) -> String {
+        hex(&self.header.content_hash)
+    }
+
+    /// Size of the embedded blob in bytes.
+    pub fn blob_bytes(&self) -> usize {
+        self.blob.len()
+    }
+
+    /// Format version of the blob.
+    pub fn format_version(&self) -> u32 {
+        self.header.version
+    }
+
+    /// How long decoding the header and metadata took.
+    pub fn decode_time(&self) -> Duration {
+        self.decode_time
+    }
+
+    /// Re-hashes every byte and compares with the stored content hash (slow; for `inspect`).
+    pub fn verify(&self) -> bool {
+        verify_content_hash(&self.header, self.blob)
+    }
+}
+
+impl<'a> Collection<'a> {
+    /// The collection's name.
+    pub fn name(&self) -> &'a str {
+        &self.meta.name
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.meta.items.len()
+    }
+
+    /// Whether the collection has no items (never true for a baked index).
+    pub fn is_empty(&self) -> bool {
+        self.meta.items.is_empty()
+    }
+
+    /// Dimension of every row.
+    pub fn dim(&self) -> usize {
+        self.meta.dim as usize
+    }
+
+    /// Similarity metric.
+    pub fn metric(&self) -> Metric {
+        self.meta.metric
+    }
+
+    /// Item `row`'s metadata.
+    pub fn item(&self, row: usize) -> &'a ItemMeta {
+        &self.meta.items[row]
+    }
+
+    /// Every item, in stored (file) order.
+    pub fn items(&self) -> &'a [ItemMeta] {
+        &self.meta.items
+    }
+
+    /// Item `row`'s vector, borrowed from the blob.
+    pub fn vector(&self, row: usize) -> &'a [f32] {
+        let dim = self.dim();
+        &self.rows[row * dim..(row + 1) * dim]
+    }
+
+    /// All rows back to back.
+    pub fn rows(&self) -> &'a [f32] {
+        self.rows
+    }
+
+    /// The row of the item with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.positions.get(id).map(|&row| row as usize)
+    }
+
+    /// Whether any item has this metadata key (filters on unknown keys are refused).
+    pub fn has_field(&self, key: &str) -> bool {
+        self.fields.contains(key)
+    }
+
+    /// Metadata keys used in this collection.
+    pub fn fields(&self) -> impl Iterator<Item = &'a str> {
+        self.fields.iter().map(String::as_str)
+    }
+}
+
+/// A 64-byte aligned chunk, so an owned blob can be laid out like the embedded one.
+#[derive(Clone, Copy)]
+#[repr(C, align(64))]
+struct Chunk([u8; 64]);
+
+// SAFETY: `Chunk` is 64 plain bytes with no padding (size 64 == align 64) and no invalid bit
+// patterns, which is what Zeroable and Pod require.
+unsafe impl bytemuck::Zeroable for Chunk {}
+// SAFETY: see above.
+unsafe impl bytemuck::Pod for Chunk {}
+
+/// Copies `bytes` into a leaked 64-byte aligned buffer, for indexes baked at run time (tests,
+/// benchmarks, tools); the binary's own index never goes through here.
+pub fn leak_aligned(bytes: &[u8]) -> &'static [u8] {
+    let mut chunks = vec![Chunk([0; 64]); bytes.len().div_ceil(64)];
+    let buffer: &mut [u8] = bytemuck::cast_slice_mut(&mut chunks);
+    buffer[..bytes.len()].copy_from_slice(bytes);
+    let leaked: &'static [Chunk] = Box::leak(chunks.into_boxed_slice());
+    &bytemuck::cast_slice(leaked)[..bytes.len()]
+}
+
+impl BakedIndex {
+    /// Bakes an index directory at run time and opens it (tests, benchmarks, tools). The blob
+    /// is leaked: call it once per directory.
+    pub fn open_dir(dir: &std::path::Path) -> Result<BakedIndex, String> {
+        let baked = super::bake::bake_dir(dir).map_err(|e| e.to_string())?;
+        BakedIndex::open(leak_aligned(&baked.blob)).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,562 @@
+//! Exact top-k similarity search: the one routine the CLI, HTTP and events all call.
+//!
+//! Filters are applied before ranking, so a filtered query still returns `k` results when `k`
+//! items match. Scores are "higher is better" for every metric (for l2, the negative squared
+//! distance). Ties go to the item stored first, which makes results deterministic.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use simsimd::SpatialSimilarity;
+
+use super::bake::normalise;
+use super::baked::{BakedIndex, Collection};
+use super::format::Metric;
+use crate::embed::{self, EmbedError, EmbeddedBy};
+use crate::error::ErrorKind;
+
+/// Results per query when the request names none.
+pub const DEFAULT_K: usize = 10;
+/// Largest `k` accepted.
+pub const MAX_K: usize = 10_000;
+/// Most query vectors in one batch.
+pub const MAX_BATCH: usize = 1_000;
+
+/// One ranked item: its row in the collection and its score.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hit {
+    /// Row of the item in its collection (file order).
+    pub row: usize,
+    /// Similarity; higher is better.
+    pub score: f32,
+}
+
+/// `key=value`: keeps items whose metadata `key` equals `value` (or, for a list, contains it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    /// Metadata key.
+    pub key: String,
+    /// Value to match, as text.
+    pub value: String,
+}
+
+impl std::str::FromStr for Filter {
+    type Err = SearchError;
+
+    fn from_str(s: &str) -> Result<Filter, SearchError> {
+        match s.split_once('=') {
+            Some((key, value)) if !key.is_empty() => Ok(Filter {
+                key: key.to_string(),
+                value: value.to_string(),
+            }),
+            _ => Err(SearchError::InvalidRequest(format!(
+                "filter {s:?} is not of the form key=value"
+            ))),
+        }
+    }
+}
+
+/// The query side of a search.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Query {
+    /// One vector.
+    Vector(Vec<f32>),
+    /// Several vectors; one result list each.
+    Batch(Vec<Vec<f32>>),
+    /// A text, embedded (or looked up among the baked query embeddings).
+    Text(String),
+    /// The vector of an item of the same collection.
+    Like(String),
+}
+
+/// A validated search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Search {
+    /// Collection to search.
+    pub collection: String,
+    /// What to search for.
+    pub query: Query,
+    /// Results per query.
+    pub k: usize,
+    /// Metadata filters, ANDed.
+    pub filters: Vec<Filter>,
+    /// Drop results scoring below this.
+    pub min_score: Option<f32>,
+}
+
+/// A search as JSON callers send it (`POST /v1/search`, direct and SQS invocations).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchRequest {
+    /// Collection to search.
+    pub collection: String,
+    /// One vector, or an array of vectors.
+    #[serde(default)]
+    pub vector: Option<Value>,
+    /// A text query.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Id of an item to search like.
+    #[serde(default)]
+    pub like: Option<String>,
+    /// Results per query (1 to 10,000; default 10).
+    #[serde(default)]
+    pub k: Option<Value>,
+    /// `{"key": value}` filters.
+    #[serde(default, rename = "where")]
+    pub filters: Option<serde_json::Map<String, Value>>,
+    /// Minimum score.
+    #[serde(default)]
+    pub min_score: Option<Value>,
+}
+
+/// A result as returned to callers.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchResult {
+    /// Item id.
+    pub id: String,
+    /// Similarity; higher is better.
+    pub score: f32,
+    /// The item's metadata.
+    pub metadata: serde_json::Map<String, Value>,
+    /// The embedded text, when stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The item's payload, when stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Value>,
+}
+
+/// One query's results in a batch.
+#[derive(Clone, Debug, Serialize)]
+pub struct QueryResults {
+    /// Ranked results.
+    pub results: Vec<SearchResult>,
+}
+
+/// The answer to a [`Search`].
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchResponse {
+    /// Collection searched.
+    pub collection: String,
+    /// Results asked for per query.
+    pub k: usize,
+    /// Ranked results (single query).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results: Option<Vec<SearchResult>>,
+    /// One result list per query (batch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queries: Option<Vec<QueryResults>>,
+    /// For text queries: whether the vector was baked or computed by the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<EmbeddedBy>,
+    /// Microseconds spent embedding and searching (no I/O, no JSON).
+    pub search_us: f64,
+}
+
+/// Why a search was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// No collection of that name.
+    #[error("unknown collection {name:?}; this index has: {known}")]
+    UnknownCollection {
+        /// Name asked for.
+        name: String,
+        /// Names available, comma separated.
+        known: String,
+    },
+    /// `like` names no item.
+    #[error("collection {collection:?} has no item with id {id:?}")]
+    UnknownId {
+        /// Collection searched.
+        collection: String,
+        /// Id asked for.
+        id: String,
+    },
+    /// A filter on a key no item has.
+    #[error("collection {collection:?} has no metadata field {field:?}; its fields are: {known}")]
+    UnknownField {
+        /// Collection searched.
+        collection: String,
+        /// Key asked for.
+        field: String,
+        /// Keys available, comma separated.
+        known: String,
+    },
+    /// Query vector of the wrong length.
+    #[error(
+        "query vector has dimension {found}, collection {collection:?} has dimension {expected}"
+    )]
+    DimensionMismatch {
+        /// Collection searched.
+        collection: String,
+        /// The collection's dimension.
+        expected: usize,
+        /// The query's length.
+        found: usize,
+    },
+    /// Empty, NaN, infinite or zero query vector.
+    #[error("invalid query vector: {0}")]
+    InvalidVector(String),
+    /// `k` out of range.
+    #[error("invalid k: {0}")]
+    InvalidK(String),
+    /// Anything else wrong with the request's fields.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The text query could not be embedded.
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+}
+
+impl SearchError {
+    /// Stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SearchError::UnknownCollection { .. } => "unknown_collection",
+            SearchError::UnknownId { .. } => "unknown_id",
+            SearchError::UnknownField { .. } => "unknown_field",
+            SearchError::DimensionMismatch { .. } => "dimension_mismatch",
+            SearchError::InvalidVector(_) => "invalid_vector",
+            SearchError::InvalidK(_) => "invalid_k",
+            SearchError::InvalidRequest(_) => "invalid_request",
+            SearchError::Embed(e) => e.code(),
+        }
+    }
+
+    /// What kind of failure this is (mapped to an HTTP status in one place).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SearchError::UnknownCollection { .. } | SearchError::UnknownId { .. } => {
+                ErrorKind::NotFound
+            }
+            SearchError::Embed(e) => e.kind(),
+            _ => ErrorKind::Unprocessable,
+        }
+    }
+}
+
+impl SearchRequest {
+    /// Validates the JSON fields into a [`Search`].
+    pub fn into_search(self) -> Result<Search, SearchError> {
+        let query = match (self.vector, self.text, self.like) {
+            (Some(v), None, None) => vector_query(v)?,
+            (None, Some(t), None) => Query::Text(t),
+            (None, None, Some(id)) => Query::Like(id),
+            _ => {
+                return Err(SearchError::InvalidRequest(
+                    "give exactly one of \"vector\", \"text\" or \"like\"".into(),
+                ));
+            }
+        };
+        let k = match self.k {
+            None | Some(Value::Null) => DEFAULT_K,
+            Some(v) => parse_k(&v)?,
+        };
+        let min_score = match self.min_score {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => n.as_f64().map(|x| x as f32),
+            Some(other) => {
+                return Err(SearchError::InvalidRequest(format!(
+                    "min_score must be a number, got {other}"
+                )));
+            }
+        };
+        let filters = self
+            .filters
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(key, value)| filter_from_json(key, value))
+            .collect::<Result<_, _>>()?;
+        Ok(Search {
+            collection: self.collection,
+            query,
+            k,
+            filters,
+            min_score,
+        })
+    }
+}
+
+fn parse_k(v: &Value) -> Result<usize, SearchError> {
+    let k = v
+        .as_f64()
+        .filter(|k| k.fract() == 0.0)
+        .ok_or_else(|| SearchError::InvalidK(format!("k must be a whole number, got {v}")))?;
+    check_k(k)
+}
+
+/// Checks that `k` is in 1..=MAX_K.
+pub fn check_k(k: f64) -> Result<usize, SearchError> {
+    if !(1.0..=MAX_K as f64).contains(&k) {
+        return Err(SearchError::InvalidK(format!(
+            "k must be between 1 and {MAX_K}, got {k}"
+        )));
+    }
+    Ok(k as usize)
+}
+
+fn filter_from_json(key: String, value: Value) -> Result<Filter, SearchError> {
+    let value = match value {
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => {
+            return Err(SearchError::InvalidRequest(format!(
+                "filter {key:?} must be a string, number or boolean, got {other}"
+            )));
+        }
+    };
+    Ok(Filter { key, value })
+}
+
+/// Parses `"vector"`: an array of numbers, or an array of such arrays (a batch).
+pub fn vector_query(v: Value) -> Result<Query, SearchError> {
+    let Value::Array(elements) = v else {
+        return Err(SearchError::InvalidVector(
+            "\"vector\" must be an array of numbers or an array of such arrays".into(),
+        ));
+    };
+    if elements.first().is_some_and(Value::is_array) {
+        if elements.len() > MAX_BATCH {
+            return Err(SearchError::InvalidRequest(format!(
+                "a batch holds at most {MAX_BATCH} vectors, got {}",
+                elements.len()
+            )));
+        }
+        let rows = elements.iter().map(numbers).collect::<Result<_, _>>()?;
+        return Ok(Query::Batch(rows));
+    }
+    Ok(Query::Vector(numbers(&Value::Array(elements))?))
+}
+
+fn numbers(v: &Value) -> Result<Vec<f32>, SearchError> {
+    let Value::Array(elements) = v else {
+        return Err(SearchError::InvalidVector(
+            "expected an array of numbers".into(),
+        ));
+    };
+    elements
+        .iter()
+        .enumerate()
+        .map(|(i, x)| {
+            x.as_f64().map(|x| x as f32).ok_or_else(|| {
+                SearchError::InvalidVector(format!("element {i} is not a number: {x}"))
+            })
+        })
+        .collect()
+}
+
+/// Runs a search against `index`.
+pub fn run(index: &BakedIndex, search: &Search) -> Result<SearchResponse, SearchError> {
+    let started = Instant::now();
+    let collection = find_collection(index, &search.collection)?;
+    check_filters(&collection, &search.filters)?;
+    if let Some(min) = search.min_score.filter(|m| !m.is_finite()) {
+        return Err(SearchError::InvalidRequest(format!(
+            "min_score must be finite, got {min}"
+        )));
+    }
+    let params = Params {
+        k: check_k(search.k as f64)?,
+        filters: &search.filters,
+        min_score: search.min_score,
+    };
+    let mut embedded = None;
+    let ranked: Vec<Vec<Hit>> = match &search.query {
+        Query::Vector(v) => vec![top_k(&collection, &prepare_query(&collection, v)?, &params)],
+        Query::Batch(rows) => {
+            let queries = rows
+                .iter()
+                .map(|v| prepare_query(&collection, v))
+                .collect::<Result<Vec<_>, _>>()?;
+            queries
+                .iter()
+                .map(|q| top_k(&collection, q, &params))
+                .collect()
+        }
+        Query::Text(text) => {
+            let found = embed::embed_query(index, text)?;
+            embedded = Some(found.embedded);
+            vec![top_k(
+                &collection,
+                &prepare_query(&collection, &found.vector)?,
+                &params,
+            )]
+        }
+        Query::Like(id) => {
+            let row = collection
+                .position(id)
+                .ok_or_else(|| SearchError::UnknownId {
+                    collection: search.collection.clone(),
+                    id: id.clone(),
+                })?;
+            vec![top_k(&collection, collection.vector(row), &params)]
+        }
+    };
+    let search_us = started.elapsed().as_secs_f64() * 1e6;
+    let mut lists = ranked
+        .into_iter()
+        .map(|hits| hits.iter().map(|h| result(&collection, *h)).collect());
+    let (results, queries) = match search.query {
+        Query::Batch(_) => (
+            None,
+            Some(lists.map(|results| QueryResults { results }).collect()),
+        ),
+        _ => (lists.next(), None),
+    };
+    Ok(SearchResponse {
+        collection: search.collection.clone(),
+        k: search.k,
+        results,
+        queries,
+        embedded,
+        search_us: (search_us * 10.0).round() / 10.0,
+    })
+}
+
+/// The collection called `name`, or an error listing the ones that exist.
+pub fn find_collection<'a>(
+    index: &'a BakedIndex,
+    name: &str,
+) -> Result<Collection<'a>, SearchError> {
+    index
+        .collection(name)
+        .ok_or_else(|| SearchError::UnknownCollection {
+            name: name.to_string(),
+            known: index.collection_names().join(", "),
+        })
+}
+
+/// Refuses filters on keys that no item of the collection has.
+pub fn check_filters(collection: &Collection<'_>, filters: &[Filter]) -> Result<(), SearchError> {
+    match filters.iter().find(|f| !collection.has_field(&f.key)) {
+        Some(f) => Err(SearchError::UnknownField {
+            collection: collection.name().to_string(),
+            field: f.key.clone(),
+            known: collection.fields().collect::<Vec<_>>().join(", "),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks a raw query vector against the collection and normalises it for cosine.
+pub fn prepare_query(collection: &Collection<'_>, raw: &[f32]) -> Result<Vec<f32>, SearchError> {
+    if raw.is_empty() {
+        return Err(SearchError::InvalidVector("the vector is empty".into()));
+    }
+    if raw.len() != collection.dim() {
+        return Err(SearchError::DimensionMismatch {
+            collection: collection.name().to_string(),
+            expected: collection.dim(),
+            found: raw.len(),
+        });
+    }
+    if let Some(i) = raw.iter().position(|x| !x.is_finite()) {
+        return Err(SearchError::InvalidVector(format!(
+            "element {i} is NaN or infinite"
+        )));
+    }
+    let mut query = raw.to_vec();
+    if collection.metric() == Metric::Cosine && normalise(&mut query).is_none() {
+        return Err(SearchError::InvalidVector(
+            "a zero vector has no direction under the cosine metric".into(),
+        ));
+    }
+    Ok(query)
+}
+
+/// Ranking parameters, already validated.
+#[derive(Clone, Copy, Debug)]
+pub struct Params<'a> {
+    /// Results wanted.
+    pub k: usize,
+    /// Filters, ANDed.
+    pub filters: &'a [Filter],
+    /// Drop scores below this.
+    pub min_score: Option<f32>,
+}
+
+/// Exact top-k over the rows that pass the filters. `query` must come from [`prepare_query`]
+/// (or be a row of the collection).
+pub fn top_k(collection: &Collection<'_>, query: &[f32], params: &Params<'_>) -> Vec<Hit> {
+    let mut best = TopK::new(params.k);
+    let metric = collection.metric();
+    for row in 0..collection.len() {
+        if !passes(collection, row, params.filters) {
+            continue;
+        }
+        let score = similarity(metric, collection.vector(row), query);
+        // NaN can only come from overflowing finite inputs; it never ranks.
+        if !score.is_nan() && params.min_score.is_none_or(|min| score >= min) {
+            best.push(Hit { row, score });
+        }
+    }
+    best.into_sorted()
+}
+
+fn passes(collection: &Collection<'_>, row: usize, filters: &[Filter]) -> bool {
+    let metadata = &collection.item(row).metadata;
+    filters
+        .iter()
+        .all(|f| metadata.get(&f.key).is_some_and(|v| v.matches(&f.value)))
+}
+
+/// Score of one row against the query (higher is better).
+pub fn similarity(metric: Metric, row: &[f32], query: &[f32]) -> f32 {
+    let score = match metric {
+        Metric::Cosine | Metric::Dot => <f32 as SpatialSimilarity>::dot(row, query),
+        Metric::L2 => <f32 as SpatialSimilarity>::l2sq(row, query).map(|d| -d),
+    };
+    // Lengths were checked by prepare_query; a mismatch here ranks the row last.
+    score.map_or(f32::NEG_INFINITY, |s| s as f32)
+}
+
+/// The k best hits seen so far, best first; equal scores keep the earlier row first.
+struct TopK {
+    k: usize,
+    hits: Vec<Hit>,
+}
+
+impl TopK {
+    fn new(k: usize) -> TopK {
+        TopK {
+            k,
+            hits: Vec::with_capacity(k.min(1024) + 1),
+        }
+    }
+
+    /// Rows arrive in increasing order, so a later row never displaces an equal score.
+    fn push(&mut self, hit: Hit) {
+        if self.hits.len() == self.k && self.hits.last().is_some_and(|w| hit.score <= w.score) {
+            return;
+        }
+        let at = self.hits.partition_point(|h| h.score >= hit.score);
+        self.hits.insert(at, hit);
+        self.hits.truncate(self.k);
+    }
+
+    fn into_sorted(self) -> Vec<Hit> {
+        self.hits
+    }
+}
+
+/// A hit with its item's id, metadata, text and payload.
+pub fn result(collection: &Collection<'_>, hit: Hit) -> SearchResult {
+    let item = collection.item(hit.row);
+    SearchResult {
+        id: item.id.clone(),
+        score: hit.score,
+        metadata: item
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect(),
+        text: item.text.clone(),
+        payload: item
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok()),
+    }
+}

@@ -1,0 +1,137 @@
+//! Bad queries get typed errors with stable codes, never a panic.
+
+use plan_index::index::BakedIndex;
+use plan_index::index::search::{self, SearchRequest};
+use serde_json::{Value, json};
+
+fn index() -> BakedIndex {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let items = json!([
+        {"id": "a", "embedding": [1.0, 0.0, 0.0], "metadata": {"kind": "x", "tags": ["t1", "t2"], "n": 2}},
+        {"id": "b", "embedding": [0.0, 1.0, 0.0], "metadata": {"kind": "y", "tags": ["t2"], "n": 3}},
+        {"id": "c", "embedding": [0.0, 0.0, 1.0], "metadata": {"kind": "x", "tags": [], "n": 2}}
+    ]);
+    std::fs::write(dir.path().join("things.json"), items.to_string()).expect("write");
+    BakedIndex::open_dir(dir.path()).expect("valid")
+}
+
+fn run(body: Value) -> Result<search::SearchResponse, search::SearchError> {
+    let request: SearchRequest = serde_json::from_value(body).expect("request shape");
+    search::run(&index(), &request.into_search()?)
+}
+
+fn code(body: Value) -> &'static str {
+    match run(body) {
+        Ok(r) => panic!("expected an error, got {r:?}"),
+        Err(e) => e.code(),
+    }
+}
+
+#[test]
+fn bad_queries_have_codes() {
+    assert_eq!(
+        code(json!({"collection": "nope", "vector": [1, 0, 0]})),
+        "unknown_collection"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "vector": [1, 0]})),
+        "dimension_mismatch"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "vector": []})),
+        "invalid_vector"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "vector": [0, 0, 0]})),
+        "invalid_vector"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "vector": [1, "NaN", 0]})),
+        "invalid_vector"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "vector": "x"})),
+        "invalid_vector"
+    );
+    let long: Vec<f32> = vec![0.5; 100_000];
+    assert_eq!(
+        code(json!({"collection": "things", "vector": long})),
+        "dimension_mismatch"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "vector": [1, 0, 0], "k": 0})),
+        "invalid_k"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "vector": [1, 0, 0], "k": -3})),
+        "invalid_k"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "vector": [1, 0, 0], "k": 1e9})),
+        "invalid_k"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "vector": [1, 0, 0], "k": 2.5})),
+        "invalid_k"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "like": "zzz"})),
+        "unknown_id"
+    );
+    assert_eq!(code(json!({"collection": "things"})), "invalid_request");
+    assert_eq!(
+        code(json!({"collection": "things", "like": "a", "text": "t"})),
+        "invalid_request"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "like": "a", "where": {"colour": "x"}})),
+        "unknown_field"
+    );
+    assert_eq!(
+        code(json!({"collection": "things", "like": "a", "where": {"kind": ["x"]}})),
+        "invalid_request"
+    );
+}
+
+#[test]
+fn unknown_collection_lists_the_known_ones() {
+    let e = run(json!({"collection": "nope", "like": "a"})).expect_err("unknown");
+    assert!(e.to_string().contains("things"), "{e}");
+}
+
+#[test]
+fn filters_match_strings_lists_and_numbers() {
+    let ids = |filter: Value| -> Vec<String> {
+        run(json!({"collection": "things", "vector": [1, 1, 1], "where": filter}))
+            .expect("search")
+            .results
+            .expect("results")
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(ids(json!({"kind": "x"})), ["a", "c"]);
+    assert_eq!(ids(json!({"tags": "t2"})), ["a", "b"]);
+    assert_eq!(ids(json!({"n": 2, "kind": "x", "tags": "t1"})), ["a"]);
+    assert!(ids(json!({"kind": "z"})).is_empty());
+}
+
+#[test]
+fn batch_gives_one_list_per_query_and_min_score_cuts() {
+    let response = run(json!({"collection": "things", "vector": [[1, 0, 0], [0, 0, 1]], "k": 1}))
+        .expect("batch");
+    let queries = response.queries.expect("batch lists");
+    assert!(response.results.is_none());
+    assert_eq!(queries.len(), 2);
+    assert_eq!(queries[0].results[0].id, "a");
+    assert_eq!(queries[1].results[0].id, "c");
+    let response = run(json!({"collection": "things", "vector": [1, 0.5, 0], "min_score": 0.5}))
+        .expect("search");
+    let ids: Vec<_> = response
+        .results
+        .expect("results")
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, ["a"]);
+}
