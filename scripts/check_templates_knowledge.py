@@ -22,7 +22,7 @@ SESSION_TYPES = ["easy", "recovery", "strides", "long", "progression", "tempo", 
 INTENSITIES = ["easy", "moderate", "hard"]
 PHILOSOPHIES = ["lydiard", "daniels", "polarized_80_20", "pfitzinger", "hansons",
                 "norwegian_double_threshold", "canova_marathon_specific", "threshold_heavy",
-                "speed_5k", "koop_ultra", "mountain_ultra", "durability_first"]
+                "speed_5k", "koop_ultra", "mountain_ultra", "durability_first", "three_quality_runs"]
 TOPICS = ["taper", "intensity_distribution", "progression", "injury_risk", "recovery", "sleep",
           "strength", "fuelling", "heat", "altitude", "masters", "beginners", "ultra", "race_day",
           "mileage", "hard_day_spacing", "long_run", "cross_training", "pacing", "speed"]
