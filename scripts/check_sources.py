@@ -340,8 +340,8 @@ def check_pattern(rep: Report, path: str, race: str, phase: str, days: int, race
     hard = [i for i, t in enumerate(seq) if t in HARD_TYPES and t != "race"]
     hard_count = len(hard) + len(races)
     for i in hard:
-        for j in hard + anchors:
-            if i != j and adjacent(i, j):
+        for j in [h for h in hard if h > i] + anchors:
+            if adjacent(i, j):
                 rep.add(path, f"hard day {DAYS[i]} ({seq[i]}) is next to {DAYS[j]} ({seq[j]})")
     if hard_count > max_hard:
         rep.add(path, f"{hard_count} hard days, philosophy allows {max_hard}")
