@@ -563,7 +563,9 @@ def build_pattern(pid: str, meta: dict, race: str, phase: str, days: int, race_w
         combos = [c for c in itertools.combinations(legal, len(wanted))
                   if all(circ(a, b) > 1 for a, b in itertools.combinations(c, 2))]
         if combos:
-            best = min(combos, key=lambda c: sorted(PREF_HARD.index(DAYS[i]) for i in c))
+            # Farthest from the long run (and back-to-back) first, then by weekday preference.
+            best = min(combos, key=lambda c: (-min(circ(i, a) for i in c for a in anchors),
+                                              sorted(PREF_HARD.index(DAYS[i]) for i in c)))
             for i, t in zip(sorted(best), wanted):
                 pat[i] = t
             break
