@@ -8,3 +8,4 @@ pub mod cli;
 pub mod embed;
 pub mod error;
 pub mod index;
+pub mod plan;
