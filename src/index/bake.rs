@@ -209,13 +209,14 @@ pub fn bake_dir(dir: &Path) -> Result<Baked, BakeError> {
         let start = aligned_float_offset(vectors.len());
         vectors.resize(start, 0.0);
         let items = read_collection(path, metric, &mut dim, &mut vectors)?;
-        collections.push(CollectionMeta {
-            name: name.clone(),
-            dim: dim.unwrap_or(0) as u32,
+        let dim = dim.unwrap_or(0) as u32;
+        collections.push(CollectionMeta::new(
+            name.clone(),
+            dim,
             metric,
-            first_float: start as u64,
+            start as u64,
             items,
-        });
+        ));
     }
     let meta = IndexMeta {
         model: manifest.map_or_else(|| UNKNOWN_MODEL.to_string(), |m| m.model),

@@ -5,7 +5,6 @@
 //! (a `LazyLock`, so once per process); the vectors are never copied or read at that point:
 //! each collection's rows are a `&'static [f32]` cast in place from the embedded bytes.
 
-use std::collections::{BTreeSet, HashMap};
 use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
@@ -38,8 +37,6 @@ pub struct BakedIndex {
     header: Header,
     meta: IndexMeta,
     vectors: &'static [f32],
-    positions: Vec<HashMap<String, u32>>,
-    fields: Vec<BTreeSet<String>>,
     decode_time: Duration,
 }
 
@@ -48,8 +45,6 @@ pub struct BakedIndex {
 pub struct Collection<'a> {
     meta: &'a CollectionMeta,
     rows: &'a [f32],
-    positions: &'a HashMap<String, u32>,
-    fields: &'a BTreeSet<String>,
 }
 
 impl BakedIndex {
@@ -67,34 +62,11 @@ impl BakedIndex {
         }
         let vectors: &'static [f32] = bytemuck::try_cast_slice(vector_bytes)
             .map_err(|e| FormatError::Corrupt(format!("vector block: {e:?}")))?;
-        let positions = meta
-            .collections
-            .iter()
-            .map(|c| {
-                c.items
-                    .iter()
-                    .enumerate()
-                    .map(|(row, item)| (item.id.clone(), row as u32))
-                    .collect()
-            })
-            .collect();
-        let fields = meta
-            .collections
-            .iter()
-            .map(|c| {
-                c.items
-                    .iter()
-                    .flat_map(|i| i.metadata.keys().cloned())
-                    .collect()
-            })
-            .collect();
         Ok(BakedIndex {
             blob,
             header,
             meta,
             vectors,
-            positions,
-            fields,
             decode_time: started.elapsed(),
         })
     }
@@ -112,8 +84,6 @@ impl BakedIndex {
         Collection {
             meta,
             rows: &self.vectors[start..start + len],
-            positions: &self.positions[slot],
-            fields: &self.fields[slot],
         }
     }
 
@@ -221,17 +191,20 @@ impl<'a> Collection<'a> {
 
     /// The row of the item with this id.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.positions.get(id).map(|&row| row as usize)
+        self.meta.position(id)
     }
 
     /// Whether any item has this metadata key (filters on unknown keys are refused).
     pub fn has_field(&self, key: &str) -> bool {
-        self.fields.contains(key)
+        self.meta
+            .fields
+            .binary_search_by(|f| f.as_str().cmp(key))
+            .is_ok()
     }
 
     /// Metadata keys used in this collection.
     pub fn fields(&self) -> impl Iterator<Item = &'a str> {
-        self.fields.iter().map(String::as_str)
+        self.meta.fields.iter().map(String::as_str)
     }
 }
 

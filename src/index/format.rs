@@ -13,7 +13,7 @@
 //! 24   meta length      u64
 //! 32   vectors offset   u64      (a multiple of VECTOR_ALIGN)
 //! 40   vectors length   u64      (bytes; a multiple of 4)
-//! 48   meta checksum    u64      (FNV-1a 64 of the meta bytes; checked at every decode)
+//! 48   meta checksum    u64      (`meta_checksum` of the meta bytes; checked at every decode)
 //! 56   content hash     32 bytes (sha256 of meta bytes then vector bytes; reported, verified on demand)
 //! 88   total length     u64
 //! 96   reserved         32 bytes (zero)
@@ -168,6 +168,44 @@ pub struct CollectionMeta {
     pub first_float: u64,
     /// Items in file order; row `i` belongs to `items[i]`.
     pub items: Vec<ItemMeta>,
+    /// Rows sorted by id, computed at bake time so lookups by id need no map at cold start.
+    pub id_order: Vec<u32>,
+    /// Every metadata key used in the collection, sorted.
+    pub fields: Vec<String>,
+}
+
+impl CollectionMeta {
+    /// A collection with its lookup tables derived from `items`.
+    pub fn new(
+        name: String,
+        dim: u32,
+        metric: Metric,
+        first_float: u64,
+        items: Vec<ItemMeta>,
+    ) -> CollectionMeta {
+        let mut id_order: Vec<u32> = (0..items.len() as u32).collect();
+        id_order.sort_by(|&a, &b| items[a as usize].id.cmp(&items[b as usize].id));
+        let fields: std::collections::BTreeSet<&String> =
+            items.iter().flat_map(|i| i.metadata.keys()).collect();
+        let fields = fields.into_iter().cloned().collect();
+        CollectionMeta {
+            name,
+            dim,
+            metric,
+            first_float,
+            items,
+            id_order,
+            fields,
+        }
+    }
+
+    /// The row of the item with this id (binary search over `id_order`).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        let found = self
+            .id_order
+            .binary_search_by(|&row| self.items[row as usize].id.as_str().cmp(id));
+        found.ok().map(|at| self.id_order[at] as usize)
+    }
 }
 
 /// Everything but the vectors.
@@ -196,7 +234,7 @@ pub struct Header {
     pub vectors_offset: u64,
     /// Length of the vector block in bytes.
     pub vectors_len: u64,
-    /// FNV-1a 64 of the meta bytes.
+    /// `meta_checksum` of the meta bytes.
     pub meta_checksum: u64,
     /// sha256 of meta bytes then vector bytes.
     pub content_hash: [u8; 32],
@@ -234,12 +272,27 @@ pub enum FormatError {
     BigEndian,
 }
 
-/// FNV-1a 64: a cheap checksum the cold start can afford over the metadata.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+/// A cheap checksum the cold start can afford over the metadata: four independent
+/// multiply-rotate lanes over 8-byte words (a byte-at-a-time hash costs ~0.2 ms per 150 KB).
+/// It detects corruption, not tampering; the sha256 content hash covers that on demand.
+pub fn meta_checksum(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut lanes = [K, K.rotate_left(16), K.rotate_left(32), K.rotate_left(48)];
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            *lane = (*lane ^ u64::from_le_bytes(w))
+                .wrapping_mul(K)
+                .rotate_left(29);
+        }
+    }
+    let mut hash = lanes.iter().fold(bytes.len() as u64, |h, &l| {
+        (h ^ l).wrapping_mul(K).rotate_left(31)
+    });
+    for &b in blocks.remainder() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(K).rotate_left(7);
     }
     hash
 }
@@ -288,7 +341,7 @@ pub fn encode_blob(meta: &IndexMeta, vectors: &[f32]) -> Result<Vec<u8>, String>
     ] {
         blob.extend_from_slice(&(n as u64).to_le_bytes());
     }
-    blob.extend_from_slice(&fnv1a64(&meta_bytes).to_le_bytes());
+    blob.extend_from_slice(&meta_checksum(&meta_bytes).to_le_bytes());
     blob.extend_from_slice(&content_hash);
     blob.extend_from_slice(&(total_len as u64).to_le_bytes());
     blob.resize(HEADER_LEN, 0);
@@ -374,7 +427,7 @@ impl Header {
     pub fn meta_bytes<'a>(&self, blob: &'a [u8]) -> Result<&'a [u8], FormatError> {
         let start = self.meta_offset as usize;
         let bytes = &blob[start..start + self.meta_len as usize];
-        if fnv1a64(bytes) != self.meta_checksum {
+        if meta_checksum(bytes) != self.meta_checksum {
             return Err(FormatError::ChecksumMismatch);
         }
         Ok(bytes)
@@ -397,6 +450,14 @@ pub fn decode_meta(header: &Header, blob: &[u8]) -> Result<IndexMeta, FormatErro
     }
     let floats = header.vectors_len / 4;
     for c in &meta.collections {
+        let ids_ok = c.id_order.len() == c.items.len()
+            && c.id_order.iter().all(|&row| (row as usize) < c.items.len());
+        if !ids_ok {
+            return Err(FormatError::Corrupt(format!(
+                "collection {} has a bad id table",
+                c.name
+            )));
+        }
         let rows = (c.items.len() as u64).checked_mul(u64::from(c.dim));
         let end = rows.and_then(|r| r.checked_add(c.first_float));
         if end.is_none_or(|end| end > floats) {

@@ -6,7 +6,9 @@
 pub mod bake;
 pub mod baked;
 pub mod format;
+pub mod kernel;
 pub mod search;
+pub mod synthetic;
 
 pub use baked::{BakedIndex, Collection, baked};
 pub use format::{MetaValue, Metric};

@@ -13,6 +13,7 @@ use simsimd::SpatialSimilarity;
 use super::bake::normalise;
 use super::baked::{BakedIndex, Collection};
 use super::format::Metric;
+use super::kernel;
 use crate::embed::{self, EmbedError, EmbeddedBy};
 use crate::error::ErrorKind;
 
@@ -481,19 +482,42 @@ pub struct Params<'a> {
 /// Exact top-k over the rows that pass the filters. `query` must come from [`prepare_query`]
 /// (or be a row of the collection).
 pub fn top_k(collection: &Collection<'_>, query: &[f32], params: &Params<'_>) -> Vec<Hit> {
-    let mut best = TopK::new(params.k);
-    let metric = collection.metric();
-    for row in 0..collection.len() {
-        if !passes(collection, row, params.filters) {
-            continue;
-        }
-        let score = similarity(metric, collection.vector(row), query);
-        // NaN can only come from overflowing finite inputs; it never ranks.
-        if !score.is_nan() && params.min_score.is_none_or(|min| score >= min) {
-            best.push(Hit { row, score });
+    let mut best = TopK::new(params.k, params.min_score);
+    let passing = (0..collection.len()).filter(|&row| passes(collection, row, params.filters));
+    match collection.metric() {
+        Metric::Cosine | Metric::Dot => rank_by_dot(collection, query, passing, &mut best),
+        Metric::L2 => {
+            for row in passing {
+                best.push(row, similarity(Metric::L2, collection.vector(row), query));
+            }
         }
     }
     best.into_sorted()
+}
+
+/// Scores rows [`kernel::ROWS`] at a time; the last few go through simsimd one by one.
+fn rank_by_dot(
+    collection: &Collection<'_>,
+    query: &[f32],
+    rows: impl Iterator<Item = usize>,
+    best: &mut TopK,
+) {
+    let mut block = [0usize; kernel::ROWS];
+    let mut filled = 0;
+    for row in rows {
+        block[filled] = row;
+        filled += 1;
+        if filled == kernel::ROWS {
+            let scores = kernel::dot_rows(block.map(|r| collection.vector(r)), query);
+            for (&row, score) in block.iter().zip(scores) {
+                best.push(row, score);
+            }
+            filled = 0;
+        }
+    }
+    for &row in &block[..filled] {
+        best.push(row, similarity(Metric::Dot, collection.vector(row), query));
+    }
 }
 
 fn passes(collection: &Collection<'_>, row: usize, filters: &[Filter]) -> bool {
@@ -516,24 +540,30 @@ pub fn similarity(metric: Metric, row: &[f32], query: &[f32]) -> f32 {
 /// The k best hits seen so far, best first; equal scores keep the earlier row first.
 struct TopK {
     k: usize,
+    min_score: f32,
     hits: Vec<Hit>,
 }
 
 impl TopK {
-    fn new(k: usize) -> TopK {
+    fn new(k: usize, min_score: Option<f32>) -> TopK {
         TopK {
             k,
+            min_score: min_score.unwrap_or(f32::NEG_INFINITY),
             hits: Vec::with_capacity(k.min(1024) + 1),
         }
     }
 
-    /// Rows arrive in increasing order, so a later row never displaces an equal score.
-    fn push(&mut self, hit: Hit) {
-        if self.hits.len() == self.k && self.hits.last().is_some_and(|w| hit.score <= w.score) {
+    /// Rows arrive in increasing order, so a later row never displaces an equal score. NaN
+    /// (only from overflowing finite inputs) and scores under `min_score` never rank.
+    fn push(&mut self, row: usize, score: f32) {
+        if score.is_nan() || score < self.min_score {
             return;
         }
-        let at = self.hits.partition_point(|h| h.score >= hit.score);
-        self.hits.insert(at, hit);
+        if self.hits.len() == self.k && self.hits.last().is_some_and(|w| score <= w.score) {
+            return;
+        }
+        let at = self.hits.partition_point(|h| h.score >= score);
+        self.hits.insert(at, Hit { row, score });
         self.hits.truncate(self.k);
     }
 
