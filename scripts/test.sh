@@ -20,6 +20,11 @@ if [ -f scripts/fetch-model.sh ]; then
     bash scripts/fetch-model.sh
 fi
 
+step "index sources: schema, vocabulary, week patterns, coverage"
+python3 scripts/check_sources.py
+python3 scripts/check_templates_knowledge.py >/dev/null
+python3 scripts/generate_week_structures.py --check
+
 step "format and lints"
 cargo fmt --check
 cargo clippy --release --all-targets -- -D warnings
