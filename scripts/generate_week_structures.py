@@ -21,9 +21,10 @@ import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_sources import (  # noqa: E402  (shared parser and vocabulary)
-    DAYS, HARD_TYPES, NON_RUNNING, PHASES, read_doc, word_count,
+from check_sources import (  # noqa: E402  (shared vocabulary and word count)
+    DAYS, HARD_TYPES, PHASES, word_count,
 )
+from frontmatter import read_doc  # noqa: E402  (the shared front-matter parser)
 
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
              "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
