@@ -364,7 +364,7 @@ fn best_philosophy(
 #[derive(Default)]
 struct Memo {
     week_hits: HashMap<PhaseKind, Vec<Hit>>,
-    structures: HashMap<usize, Arc<Selected>>,
+    structures: HashMap<(usize, PhaseKind), Arc<Selected>>,
     templates: HashMap<(String, &'static str), Option<Arc<Selected>>>,
 }
 
@@ -437,7 +437,7 @@ impl Planner<'_, '_> {
         let shared = self
             .memo
             .structures
-            .entry(hit.row)
+            .entry((hit.row, kind))
             .or_insert_with(|| Arc::new(selected(&coll, hit, &text)));
         Ok(Arc::clone(shared))
     }
