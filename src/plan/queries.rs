@@ -57,10 +57,12 @@ pub fn week_query(philosophy: &str, race: &str, kind: PhaseKind, days_per_week: 
 }
 
 /// The template query: a session of this type. `owner` is the philosophy's name when it has
-/// templates of this type (see [`template_owner`]), else `None` (generic wording).
-pub fn template_query(owner: Option<&str>, session_type: &str, phase: &str, race: &str) -> String {
+/// templates of this type (see [`template_owner`]), else `None` (generic wording). The phase
+/// is left out on purpose: strict mode enforces it as a constraint, and one query per session
+/// type (not per type and phase) means a quarter of the searches and of the baked texts.
+pub fn template_query(owner: Option<&str>, session_type: &str, race: &str) -> String {
     format!(
-        "{} {} session in the {phase} phase of {} training.",
+        "{} {} session for {} training.",
         owner.unwrap_or("General"),
         session_label(session_type),
         race_label(race)
@@ -169,16 +171,17 @@ impl Catalog {
                 texts.insert(week_query(name, race, kind, days));
             }
         }
-        // Selection asks for a template for every session type a chosen week can contain,
-        // in the phase of that week; semantic mode may pick any week of any philosophy.
+        // Selection asks for a template for every session type a chosen week can contain;
+        // semantic mode may pick any week of any philosophy.
         for session_type in SESSION_TYPES {
             let owned = self
                 .typed
                 .contains(&(id.to_string(), session_type.to_string()));
-            let owner = template_owner(name, owned);
-            for kind in PhaseKind::ALL {
-                texts.insert(template_query(owner, session_type, kind.phase(), race));
-            }
+            texts.insert(template_query(
+                template_owner(name, owned),
+                session_type,
+                race,
+            ));
         }
     }
 }

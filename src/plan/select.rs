@@ -109,7 +109,7 @@ fn range_distance(value: i64, min: Option<i64>, max: Option<i64>) -> i64 {
 /// The best candidate under `hard` and `soft` (relaxing from the end), then `prefer` (lower
 /// first), then rank. Returns the hit and the constraints it does not meet.
 fn pick(
-    collection: &Collection<'_>,
+    items: &[ItemMeta],
     hits: &[Hit],
     hard: &dyn Fn(&ItemMeta) -> bool,
     soft: &[Soft<'_>],
@@ -118,7 +118,7 @@ fn pick(
     let candidates: Vec<(usize, &ItemMeta)> = hits
         .iter()
         .enumerate()
-        .map(|(rank, h)| (rank, collection.item(h.row)))
+        .map(|(rank, h)| (rank, &items[h.row]))
         .filter(|(_, item)| hard(item))
         .collect();
     for kept in (0..=soft.len()).rev() {
@@ -346,7 +346,7 @@ fn best_philosophy(
             distance: &level,
         },
     ];
-    let Some((hit, relaxed)) = pick(&coll, &hits, &|_| true, &soft, &|_| 0) else {
+    let Some((hit, relaxed)) = pick(coll.items(), &hits, &|_| true, &soft, &|_| 0) else {
         return Ok(None);
     };
     if relaxed.contains(&"level") {
@@ -366,6 +366,8 @@ struct Memo {
     week_hits: HashMap<PhaseKind, Vec<Hit>>,
     structures: HashMap<(usize, PhaseKind), Arc<Selected>>,
     templates: HashMap<(String, &'static str), Option<Arc<Selected>>>,
+    template_hits: HashMap<String, Vec<Hit>>,
+    template_items: HashMap<(usize, String), Arc<Selected>>,
 }
 
 struct Planner<'e, 'a> {
@@ -511,7 +513,15 @@ impl Planner<'_, '_> {
         if let Some(found) = self.memo.templates.get(&key) {
             return Ok(found.clone());
         }
-        let found = self.find_template(session_type, phase)?.map(Arc::new);
+        let found = self.find_template(session_type, phase)?.map(|(hit, text)| {
+            let coll = self.engine.templates;
+            let shared = self
+                .memo
+                .template_items
+                .entry((hit.row, session_type.to_string()))
+                .or_insert_with(|| Arc::new(selected(&coll, hit, &text)));
+            Arc::clone(shared)
+        });
         if found.is_none() && session_type != "rest" {
             self.warnings.push(format!(
                 "week {week} {day}: the index has no {session_type} template; the day has none"
@@ -525,21 +535,28 @@ impl Planner<'_, '_> {
         &mut self,
         session_type: &str,
         phase: &'static str,
-    ) -> Result<Option<Selected>, PlanError> {
+    ) -> Result<Option<(Hit, String)>, PlanError> {
         let (r, choice) = (self.r, self.choice);
         let coll = self.engine.templates;
         let owner = queries::template_owner(&choice.name, self.own_types.contains(session_type));
-        let text = queries::template_query(owner, session_type, phase, r.race);
+        let text = queries::template_query(owner, session_type, r.race);
+        let hits = match self.memo.template_hits.get(session_type) {
+            Some(hits) => hits.clone(),
+            None => {
+                let (filters, k) = match r.mode {
+                    Mode::Semantic => (Vec::new(), 1),
+                    Mode::Strict => (vec![filter("session_type", session_type)], coll.len()),
+                };
+                let hits = self.engine.rank(&coll, &text, &filters, k)?;
+                self.memo
+                    .template_hits
+                    .insert(session_type.to_string(), hits.clone());
+                hits
+            }
+        };
         if r.mode == Mode::Semantic {
-            let hits = self.engine.rank(&coll, &text, &[], 1)?;
-            return Ok(hits.first().map(|h| selected(&coll, *h, &text)));
+            return Ok(hits.first().map(|h| (*h, text)));
         }
-        let hits = self.engine.rank(
-            &coll,
-            &text,
-            &[filter("session_type", session_type)],
-            coll.len(),
-        )?;
         let philosophy = choice.selected.id.as_str();
         let own_or_generic =
             |i: &ItemMeta| meta_str(i, "philosophy_id").is_none_or(|p| p == philosophy);
@@ -562,7 +579,8 @@ impl Planner<'_, '_> {
             },
         ];
         let generic_last = |i: &ItemMeta| i64::from(meta_str(i, "philosophy_id").is_none());
-        let Some((hit, relaxed)) = pick(&coll, &hits, &own_or_generic, &soft, &generic_last) else {
+        let Some((hit, relaxed)) = pick(coll.items(), &hits, &own_or_generic, &soft, &generic_last)
+        else {
             return Ok(None);
         };
         if !relaxed.is_empty() {
@@ -573,7 +591,7 @@ impl Planner<'_, '_> {
                 coll.item(hit.row).id
             ));
         }
-        Ok(Some(selected(&coll, hit, &text)))
+        Ok(Some((hit, text)))
     }
 }
 
@@ -613,7 +631,7 @@ fn pick_structure(
             distance: &level_d,
         },
     ];
-    pick(coll, hits, &|_| true, &soft, &|_| 0)
+    pick(coll.items(), hits, &|_| true, &soft, &|_| 0)
 }
 
 fn own_types<'a>(templates: &Collection<'a>, philosophy: &str) -> HashSet<&'a str> {
@@ -741,4 +759,78 @@ pub(super) fn select(
     let mut problems = audit(&plan, choice.max_hard_days, r.mode);
     plan.warnings.append(&mut problems);
     Ok(plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    fn item(id: &str, phase: &str, days: i64) -> ItemMeta {
+        let metadata = BTreeMap::from([
+            ("phase".to_string(), MetaValue::Str(phase.into())),
+            ("days_per_week".to_string(), MetaValue::Int(days)),
+        ]);
+        ItemMeta {
+            id: id.into(),
+            text_hash: None,
+            text: None,
+            metadata,
+            payload: None,
+        }
+    }
+
+    fn choose(items: &[ItemMeta], phase: &str, days: i64) -> (String, Vec<&'static str>) {
+        // Hits in rank order: the items' own order, so rank 0 scores best.
+        let hits: Vec<Hit> = (0..items.len())
+            .map(|row| Hit {
+                row,
+                score: 1.0 - row as f32 / 10.0,
+            })
+            .collect();
+        let phase_d = |i: &ItemMeta| ordinal_distance(meta_str(i, "phase"), phase, &PHASES);
+        let days_d =
+            |i: &ItemMeta| meta_int(i, "days_per_week").map_or(MISSING, |d| (d - days).abs());
+        let soft = [
+            Soft {
+                name: "phase",
+                distance: &phase_d,
+            },
+            Soft {
+                name: "days per week",
+                distance: &days_d,
+            },
+        ];
+        let (hit, relaxed) = pick(items, &hits, &|_| true, &soft, &|_| 0).expect("a pick");
+        (items[hit.row].id.clone(), relaxed)
+    }
+
+    #[test]
+    fn an_exact_fit_beats_a_better_score() {
+        let items = [item("a", "build", 4), item("b", "peak", 5)];
+        assert_eq!(choose(&items, "peak", 5), ("b".to_string(), vec![]));
+    }
+
+    #[test]
+    fn the_least_important_constraint_is_relaxed_first_to_the_nearest_item() {
+        let items = [
+            item("far", "peak", 7),
+            item("near", "peak", 4),
+            item("other_phase", "base", 5),
+        ];
+        assert_eq!(
+            choose(&items, "peak", 5),
+            ("near".to_string(), vec!["days per week"])
+        );
+    }
+
+    #[test]
+    fn every_broken_constraint_is_reported() {
+        let items = [item("base6", "base", 6), item("build3", "build", 3)];
+        assert_eq!(
+            choose(&items, "peak", 5),
+            ("build3".to_string(), vec!["phase", "days per week"])
+        );
+    }
 }
