@@ -82,13 +82,14 @@ fn parse_date(field: &'static str, text: &str) -> Result<Date, PlanError> {
     })
 }
 
-fn check_weeks(weeks: i64, source: &str) -> Result<i64, PlanError> {
+/// `weeks` when in range; `why` says where the number came from.
+fn check_weeks(weeks: i64, field: &'static str, why: &str) -> Result<i64, PlanError> {
     if (MIN_WEEKS..=MAX_WEEKS).contains(&weeks) {
         Ok(weeks)
     } else {
         Err(invalid(
-            "weeks",
-            format!("{source} {weeks} weeks; a plan spans {MIN_WEEKS} to {MAX_WEEKS} weeks"),
+            field,
+            format!("{why} {weeks} weeks; a plan spans {MIN_WEEKS} to {MAX_WEEKS} weeks"),
         ))
     }
 }
@@ -120,6 +121,7 @@ fn weeks_to(
     }
     check_weeks(
         (days + 6) / 7,
+        "race_date",
         &format!("race_date is {days} days after {start}, that is"),
     )
 }
@@ -132,7 +134,7 @@ fn resolve_weeks(request: &PlanRequest, notes: &mut Vec<String>) -> Result<i64, 
         (Some(_), Some(_)) => Err(PlanError::Conflict(
             "give either weeks or race_date, not both".into(),
         )),
-        (Some(weeks), None) => check_weeks(weeks, "weeks is"),
+        (Some(weeks), None) => check_weeks(weeks, "weeks", "weeks asks for"),
         (None, Some(date)) => weeks_to(date, request.start_date.as_deref(), notes),
         (None, None) => Err(PlanError::MissingField(
             "give weeks (4-30) or race_date (YYYY-MM-DD)".into(),
