@@ -1,0 +1,44 @@
+//! A 16-week strict marathon plan in-process: the whole `plan()` call (validation, 1 + 16 +
+//! up to 112 selections through baked query vectors, knowledge, audit, JSON-ready output).
+//! Run with an index that has the plan collections baked in (see docs/plan.md).
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use plan_index::index::baked;
+use plan_index::plan::{PlanRequest, plan};
+
+fn request(mode: &str) -> PlanRequest {
+    PlanRequest {
+        race: "marathon".into(),
+        weeks: Some(16),
+        level: Some("intermediate".into()),
+        days_per_week: Some(5),
+        mode: Some(mode.into()),
+        ..PlanRequest::default()
+    }
+}
+
+fn bench_plan(c: &mut Criterion) {
+    let index = match baked() {
+        Ok(index) => index,
+        Err(e) => panic!("the baked index cannot be read: {e}"),
+    };
+    if let Err(e) = plan(index, &request("strict")) {
+        eprintln!("skipping the plan benchmark: {e}");
+        return;
+    }
+    for mode in ["strict", "semantic"] {
+        let req = request(mode);
+        c.bench_function(&format!("plan_marathon_16w_{mode}"), |b| {
+            b.iter(|| plan(index, black_box(&req)))
+        });
+    }
+    let req = request("strict");
+    c.bench_function("plan_marathon_16w_strict_json", |b| {
+        b.iter(|| serde_json::to_vec(&plan(index, black_box(&req)).ok()))
+    });
+}
+
+criterion_group!(benches, bench_plan);
+criterion_main!(benches);
