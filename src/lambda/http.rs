@@ -205,25 +205,37 @@ fn too_large(bytes: usize) -> LambdaError {
     }
 }
 
-/// The proxy response (REST v1, HTTP API v2 and Function URLs all accept this shape).
-pub fn response(status: u16, body: String, request_id: &str, allow: Option<&str>) -> Value {
+/// The proxy response in the event's format (payload 2.0 adds `cookies`, which strict readers
+/// of Function URL responses, such as cargo-lambda's emulator, require).
+pub fn response(
+    format: Format,
+    status: u16,
+    body: String,
+    request_id: &str,
+    allow: Option<&str>,
+) -> Value {
     let mut headers = Map::new();
     headers.insert("content-type".into(), json!("application/json"));
     headers.insert("x-request-id".into(), json!(request_id));
     if let Some(allow) = allow {
         headers.insert("allow".into(), json!(allow));
     }
-    json!({
+    let mut response = json!({
         "statusCode": status,
         "headers": headers,
         "body": body,
         "isBase64Encoded": false,
-    })
+    });
+    if format == Format::HttpV2 {
+        response["cookies"] = json!([]);
+    }
+    response
 }
 
 /// The proxy response for an error.
-pub fn error_response(error: &LambdaError, request_id: &str) -> Value {
+pub fn error_response(format: Format, error: &LambdaError, request_id: &str) -> Value {
     response(
+        format,
         error.status(),
         error.to_body().to_string(),
         request_id,

@@ -197,13 +197,13 @@ fn http_event(
         .and_then(|reply| Ok((reply.to_json_string()?, reply.search_us())));
     match answered {
         Ok((body, search_us)) => (
-            Ok(http::response(200, body, &ctx.request_id, None)),
+            Ok(http::response(format, 200, body, &ctx.request_id, None)),
             route,
             200,
             search_us,
         ),
         Err(e) => (
-            Ok(http::error_response(&e, &ctx.request_id)),
+            Ok(http::error_response(format, &e, &ctx.request_id)),
             route,
             e.status(),
             None,
