@@ -15,11 +15,12 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_eventbridge::types::Target;
 use aws_sdk_sqs::config::Credentials;
 use aws_sdk_sqs::types::QueueAttributeName;
+use plan_index::index::search::{self, SearchRequest};
 use serde_json::{Value, json};
 use support::event;
 
-/// SQS's smallest allowed maximum message size: a big result cannot be published.
-const SMALL_QUEUE_LIMIT: &str = "1024";
+/// SQS's smallest and largest allowed maximum message sizes.
+const QUEUE_LIMITS: (usize, usize) = (1024, 262_144);
 
 struct Moto {
     endpoint: String,
@@ -147,6 +148,14 @@ impl Moto {
     }
 }
 
+/// Size of the search result for `request`, computed in-process on the same baked index.
+fn small_result_bytes(request: &Value) -> usize {
+    let index = plan_index::index::baked().expect("baked index");
+    let request: SearchRequest = serde_json::from_value(request.clone()).expect("request");
+    let result = search::run(index, &request.into_search().expect("search")).expect("result");
+    serde_json::to_string(&result).expect("json").len()
+}
+
 fn record(template: &Value, id: &str, body: String) -> Value {
     let mut r = template.clone();
     r["messageId"] = id.into();
@@ -162,7 +171,15 @@ fn results_are_published_and_failures_are_per_record() {
     let Some(moto) = Moto::start() else {
         return;
     };
-    let (results_url, _) = moto.queue("results", Some(SMALL_QUEUE_LIMIT));
+    let (collection, vector) = emulator::baked_sample();
+    let small = json!({"collection": collection, "vector": vector, "k": 1});
+    // The result queue takes the small result (plus its envelope) but not a batch of them,
+    // whatever index is baked: that record's publish fails.
+    let single = small_result_bytes(&small);
+    let limit = (single + 1024).clamp(QUEUE_LIMITS.0, QUEUE_LIMITS.1);
+    let copies = limit / single + 2;
+    let big = json!({"collection": collection, "vector": vec![vector.clone(); copies], "k": 1});
+    let (results_url, _) = moto.queue("results", Some(&limit.to_string()));
     let (capture_url, capture_arn) = moto.queue("bus-capture", None);
     moto.bus("plan-bus", &capture_arn);
     let env = [
@@ -174,12 +191,9 @@ fn results_are_published_and_failures_are_per_record() {
         ("AWS_REGION", "us-east-1".to_string()),
     ];
     let lambda = emulator::Lambda::start(&cargo_lambda, &env);
-    let (collection, vector) = emulator::baked_sample();
 
     let batch = event("sqs-batch.json");
     let template = &batch["Records"][0];
-    let small = json!({"collection": collection, "vector": vector, "k": 1});
-    let big = json!({"collection": collection, "vector": vec![vector.clone(); 40], "k": 10});
     let records = vec![
         record(template, "good", small.to_string()),
         record(template, "malformed", "{\"collection\": ".into()),
