@@ -376,6 +376,11 @@ async fn eventbridge_answers_and_reports_bad_requests() {
     let ok = call(e.clone()).await.expect("event");
     assert_eq!(ok["detail_type"], "SearchResult");
     assert_eq!(ok["published"], json!([]));
+    assert!(
+        ok["note"]
+            .as_str()
+            .is_some_and(|n| n.contains("RESULT_QUEUE_URL"))
+    );
     e["detail"] = json!({"collection": "nope", "vector": [1, 0, 0]});
     let failed = call(e.clone())
         .await

@@ -145,8 +145,10 @@ pub async fn eventbridge(
         search_us: None,
     });
     let reached = publish(ctx, &outcome).await?;
-    Ok((
-        json!({"detail_type": outcome.detail_type, "published": reached}),
-        outcome.search_us,
-    ))
+    let mut summary = json!({"detail_type": outcome.detail_type, "published": reached});
+    if !ctx.publisher.is_enabled() {
+        summary["note"] =
+            "not published: neither RESULT_QUEUE_URL nor RESULT_EVENT_BUS is set".into();
+    }
+    Ok((summary, outcome.search_us))
 }
