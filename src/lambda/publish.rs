@@ -1,9 +1,9 @@
 //! Where results of event-driven requests go: an SQS queue (`RESULT_QUEUE_URL`) and/or an
 //! EventBridge bus (`RESULT_EVENT_BUS`), through the AWS SDK.
 //!
-//! The SDK clients are built once per process and only when the first event needs them, so
-//! HTTP invocations never pay for loading the AWS configuration. `AWS_ENDPOINT_URL` points
-//! them elsewhere (a local moto server in the tests).
+//! The SDK clients are built once per process (on its first invocation) and only when a
+//! destination is configured; without one no AWS configuration is loaded at all.
+//! `AWS_ENDPOINT_URL` points them elsewhere (a local moto server in the tests).
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
