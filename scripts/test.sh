@@ -30,6 +30,7 @@ cargo clippy --release --all-targets -- -D warnings
 
 step "tests"
 cargo test --release
+bash scripts/validate-template.sh
 
 step "the reference caches bake and answer from the binary"
 bash scripts/check-reference.sh

@@ -8,4 +8,5 @@ pub mod cli;
 pub mod embed;
 pub mod error;
 pub mod index;
+pub mod lambda;
 pub mod plan;

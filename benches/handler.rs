@@ -1,0 +1,127 @@
+//! A warm `POST /v1/search` through the whole handler (API Gateway event as a `Value` in, the
+//! response as a JSON string out) against the search alone, on 100 items of 1536 dimensions.
+//! The handler's overhead (body parsing, validation, routing, encoding) should stay within 3x.
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use plan_index::index::BakedIndex;
+use plan_index::index::search::{self, SearchRequest};
+use plan_index::lambda::{self, Context, Publisher};
+use serde_json::{Value, json};
+
+const ITEMS: usize = 100;
+const DIM: usize = 1536;
+
+/// Deterministic pseudo-random floats in [-1, 1) (xorshift), so runs are comparable.
+fn floats(seed: u64, n: usize) -> Vec<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..n)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 40) as f32 / (1u64 << 23) as f32 - 1.0
+        })
+        .collect()
+}
+
+fn synthetic_index() -> BakedIndex {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let items: Vec<Value> = (0..ITEMS)
+        .map(|i| {
+            json!({
+                "id": format!("item-{i:03}"),
+                "embedding": floats(i as u64 + 1, DIM),
+                "metadata": {"kind": if i % 2 == 0 { "even" } else { "odd" }, "rank": i},
+            })
+        })
+        .collect();
+    let path = dir.path().join("docs.json");
+    std::fs::write(&path, serde_json::to_string(&items).expect("json")).expect("write");
+    BakedIndex::open_dir(dir.path()).expect("index")
+}
+
+fn search_event(body: &str) -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/events/http-v2-search.json"
+    );
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("event")).expect("json");
+    event["body"] = body.into();
+    event["isBase64Encoded"] = false.into();
+    event
+}
+
+/// The search body with a typed vector, to measure JSON float parsing alone.
+#[derive(serde::Deserialize)]
+struct TypedBody {
+    vector: Vec<f32>,
+}
+
+/// The search body two ways: floats printed as f64 (17-19 digits, what Python and JavaScript
+/// clients send for float32 data) and as shortest f32 (about 10 digits, what serde sends).
+fn bodies() -> [(&'static str, String); 2] {
+    let query = floats(999, DIM);
+    let long = json!({"collection": "docs", "vector": query, "k": 10}).to_string();
+    let short = format!(
+        r#"{{"collection":"docs","vector":{},"k":10}}"#,
+        serde_json::to_string(&query).expect("json")
+    );
+    [("f64_digits", long), ("f32_digits", short)]
+}
+
+fn bench(c: &mut Criterion) {
+    let index = synthetic_index();
+    let publisher = Publisher::disabled();
+    let mut ctx = Context::new("bench", &publisher);
+    ctx.metrics = false;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    for (name, body) in bodies() {
+        let event = search_event(&body);
+        let check = runtime
+            .block_on(lambda::handle(&index, &ctx, event.clone()))
+            .expect("answer");
+        assert_eq!(check["statusCode"], 200, "{check}");
+
+        let mut group = c.benchmark_group(format!("post_search_100x1536_{name}"));
+        group.bench_function("handler_event_to_json", |b| {
+            b.iter_batched(
+                || event.clone(),
+                |event| {
+                    let response = runtime
+                        .block_on(lambda::handle(&index, &ctx, event))
+                        .expect("answer");
+                    black_box(serde_json::to_string(&response).expect("encode"))
+                },
+                BatchSize::SmallInput,
+            )
+        });
+        let request: SearchRequest = serde_json::from_str(&body).expect("request");
+        let search = request.into_search().expect("search");
+        group.bench_function("search_run_only", |b| {
+            b.iter(|| black_box(search::run(&index, black_box(&search)).expect("search")))
+        });
+        group.bench_function("parse_body_only", |b| {
+            b.iter(|| {
+                let request: SearchRequest =
+                    serde_json::from_str(black_box(&body)).expect("request");
+                black_box(request.into_search().expect("search"))
+            })
+        });
+        // The floor for any JSON API: the same body parsed straight into floats, no `Value`.
+        group.bench_function("parse_body_typed_floor", |b| {
+            b.iter(|| {
+                let typed: TypedBody = serde_json::from_str(black_box(&body)).expect("typed");
+                black_box(typed.vector.len())
+            })
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

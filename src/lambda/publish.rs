@@ -1,0 +1,152 @@
+//! Where results of event-driven requests go: an SQS queue (`RESULT_QUEUE_URL`) and/or an
+//! EventBridge bus (`RESULT_EVENT_BUS`), through the AWS SDK.
+//!
+//! The SDK clients are built once per process (on its first invocation) and only when a
+//! destination is configured; without one no AWS configuration is loaded at all.
+//! `AWS_ENDPOINT_URL` points them elsewhere (a local moto server in the tests).
+
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_eventbridge::types::PutEventsRequestEntry;
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+
+/// `source` of every event this function publishes.
+pub const EVENT_SOURCE: &str = "plan-index";
+/// Environment variable naming the result queue's URL.
+pub const QUEUE_ENV: &str = "RESULT_QUEUE_URL";
+/// Environment variable naming the result event bus.
+pub const BUS_ENV: &str = "RESULT_EVENT_BUS";
+
+/// The configured result destinations (possibly none).
+#[derive(Clone, Debug, Default)]
+pub struct Publisher {
+    queue: Option<(aws_sdk_sqs::Client, String)>,
+    bus: Option<(aws_sdk_eventbridge::Client, String)>,
+}
+
+/// A result that could not be delivered.
+#[derive(Debug, thiserror::Error)]
+#[error("publishing to {destination} failed: {message}")]
+pub struct PublishError {
+    /// `sqs` or `eventbridge`.
+    pub destination: &'static str,
+    /// The SDK's explanation.
+    pub message: String,
+}
+
+static SHARED: OnceCell<Publisher> = OnceCell::const_new();
+
+impl Publisher {
+    /// Publishes nowhere (results are logged as skipped).
+    pub fn disabled() -> Publisher {
+        Publisher::default()
+    }
+
+    /// Clients for the given destinations, from an SDK configuration.
+    pub fn from_config(
+        config: &SdkConfig,
+        queue_url: Option<String>,
+        bus: Option<String>,
+    ) -> Publisher {
+        Publisher {
+            queue: queue_url.map(|url| (aws_sdk_sqs::Client::new(config), url)),
+            bus: bus.map(|name| (aws_sdk_eventbridge::Client::new(config), name)),
+        }
+    }
+
+    /// Destinations from the environment; the AWS configuration is loaded only if one is set.
+    pub async fn from_env() -> Publisher {
+        let nonempty = |key| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+        let (queue, bus) = (nonempty(QUEUE_ENV), nonempty(BUS_ENV));
+        if queue.is_none() && bus.is_none() {
+            return Publisher::disabled();
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(url) = nonempty("AWS_ENDPOINT_URL") {
+            loader = loader.endpoint_url(url);
+        }
+        Publisher::from_config(&loader.load().await, queue, bus)
+    }
+
+    /// The process-wide publisher, built from the environment on first use.
+    pub async fn shared() -> &'static Publisher {
+        SHARED.get_or_init(Publisher::from_env).await
+    }
+
+    /// Whether any destination is configured.
+    pub fn is_enabled(&self) -> bool {
+        self.queue.is_some() || self.bus.is_some()
+    }
+
+    /// Where results go, for `/health` and logs.
+    pub fn describe(&self) -> Value {
+        json!({
+            "queue": self.queue.as_ref().map(|(_, url)| url),
+            "event_bus": self.bus.as_ref().map(|(_, name)| name),
+        })
+    }
+
+    /// Sends `detail` to every destination; returns the destinations reached (none when
+    /// publishing is disabled). The first failure stops and is returned.
+    pub async fn publish(
+        &self,
+        detail_type: &str,
+        detail: &Value,
+    ) -> Result<Vec<&'static str>, PublishError> {
+        let mut reached = Vec::new();
+        if let Some((client, url)) = &self.queue {
+            let body = json!({"type": detail_type, "detail": detail}).to_string();
+            client
+                .send_message()
+                .queue_url(url)
+                .message_body(body)
+                .send()
+                .await
+                .map_err(|e| failed("sqs", &e))?;
+            reached.push("sqs");
+        }
+        if let Some((client, bus)) = &self.bus {
+            let entry = PutEventsRequestEntry::builder()
+                .event_bus_name(bus)
+                .source(EVENT_SOURCE)
+                .detail_type(detail_type)
+                .detail(detail.to_string())
+                .build();
+            let output = client
+                .put_events()
+                .entries(entry)
+                .send()
+                .await
+                .map_err(|e| failed("eventbridge", &e))?;
+            if output.failed_entry_count() > 0 {
+                let why = output
+                    .entries()
+                    .iter()
+                    .filter_map(|e| e.error_message())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                return Err(PublishError {
+                    destination: "eventbridge",
+                    message: format!("the event was refused: {why}"),
+                });
+            }
+            reached.push("eventbridge");
+        }
+        Ok(reached)
+    }
+}
+
+fn failed(destination: &'static str, e: &dyn std::error::Error) -> PublishError {
+    // The SDK's Display is terse ("service error"); the source chain says what happened.
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    PublishError {
+        destination,
+        message,
+    }
+}

@@ -1,0 +1,186 @@
+//! Shared by the emulator tests (included with `#[path]`): starts `cargo lambda watch` (the
+//! Lambda Runtime API emulator) and the release binary against it, and talks to both.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long the emulator and moto get to start listening.
+const READY: Duration = Duration::from_secs(60);
+
+/// A program on PATH, if there.
+pub fn on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+}
+
+/// `cargo-lambda`, or a printed reason to skip.
+pub fn cargo_lambda() -> Option<PathBuf> {
+    let found = on_path("cargo-lambda");
+    if found.is_none() {
+        eprintln!("SKIPPED: cargo-lambda is not on PATH (scripts/test.sh installs it into .venv)");
+    }
+    found
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// Waits until something accepts connections on `port`.
+pub fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + READY;
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on {port} within {READY:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A child process killed when dropped (also when the test panics).
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The emulator plus our function, and the function's stdout.
+pub struct Lambda {
+    /// The emulator's port.
+    pub port: u16,
+    logs: Arc<Mutex<String>>,
+    _function: Killed,
+    _emulator: Killed,
+}
+
+impl Lambda {
+    /// Starts `cargo lambda watch --only-lambda-apis` and the release binary with `env`.
+    pub fn start(cargo_lambda: &PathBuf, env: &[(&str, String)]) -> Lambda {
+        let port = free_port();
+        let emulator = Command::new(cargo_lambda)
+            .args([
+                "lambda",
+                "watch",
+                "--only-lambda-apis",
+                "-A",
+                "127.0.0.1",
+                "-P",
+            ])
+            .arg(port.to_string())
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start cargo lambda watch");
+        let emulator = Killed(emulator);
+        wait_for_port(port, "cargo lambda watch");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_plan-index-lambda"));
+        command
+            .env(
+                "AWS_LAMBDA_RUNTIME_API",
+                format!("http://127.0.0.1:{port}/.rt"),
+            )
+            .env("AWS_LAMBDA_FUNCTION_NAME", "_")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+            .env_remove("RESULT_QUEUE_URL")
+            .env_remove("RESULT_EVENT_BUS")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut function = command.spawn().expect("start the function");
+        let stdout = function.stdout.take().expect("stdout");
+        let logs = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&logs);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let mut all = sink.lock().expect("logs");
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
+        Lambda {
+            port,
+            logs,
+            _function: Killed(function),
+            _emulator: emulator,
+        }
+    }
+
+    /// Invokes the function with `event` (the emulator's Invoke API) and returns its answer.
+    pub fn invoke(&self, event: &Value) -> Value {
+        let (status, answer) = self.invoke_raw(event);
+        assert_eq!(status, 200, "invoke answered {status}: {answer}");
+        answer
+    }
+
+    /// Invokes and returns the emulator's status too (500 for a function error).
+    pub fn invoke_raw(&self, event: &Value) -> (u16, Value) {
+        let (status, body) = self.request(
+            "POST",
+            "/2015-03-31/functions/_/invocations",
+            Some(&event.to_string()),
+        );
+        let answer = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{body:?}: {e}"));
+        (status, answer)
+    }
+
+    /// A request through the emulator's Function URL endpoint: (status, body).
+    pub fn url(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        self.request(method, &format!("/lambda-url/_{path}"), body)
+    }
+
+    /// One HTTP/1.0 exchange with the emulator (HTTP/1.0, so the answer is never chunked).
+    fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .expect("timeout");
+        let body = body.unwrap_or("");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        let (head, body) = answer.split_once("\r\n\r\n").expect("HTTP answer");
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status line");
+        (status, body.to_string())
+    }
+
+    /// What the function printed so far.
+    pub fn logs(&self) -> String {
+        self.logs.lock().expect("logs").clone()
+    }
+}
+
+/// The first collection of the baked index: its name and one of its vectors.
+pub fn baked_sample() -> (String, Vec<f32>) {
+    let index = plan_index::index::baked().expect("baked index");
+    let collection = index.collections().next().expect("a collection");
+    (collection.name().to_string(), collection.vector(0).to_vec())
+}

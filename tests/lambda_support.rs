@@ -1,0 +1,61 @@
+//! Helpers shared by the Lambda tests (included with `#[path]`): the committed events, bodies
+//! swapped in, and proxy responses taken apart.
+#![allow(dead_code)]
+
+use base64::Engine as _;
+use serde_json::Value;
+
+/// A committed event from tests/events.
+pub fn event(name: &str) -> Value {
+    let path = format!("{}/tests/events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).expect("event JSON")
+}
+
+/// An HTTP event with `body` as its body, base64-encoded when the event says so.
+pub fn with_body(mut event: Value, body: Option<&str>) -> Value {
+    let base64 = event["isBase64Encoded"].as_bool().unwrap_or(false);
+    event["body"] = match body {
+        None => Value::Null,
+        Some(b) if base64 => base64::engine::general_purpose::STANDARD.encode(b).into(),
+        Some(b) => b.into(),
+    };
+    event
+}
+
+/// An HTTP API (payload 2.0) event for `method path` with `body`.
+pub fn http(method: &str, path: &str, body: Option<&str>) -> Value {
+    let mut e = event("http-v2-search.json");
+    e["rawPath"] = path.into();
+    e["requestContext"]["http"]["method"] = method.into();
+    e["requestContext"]["http"]["path"] = path.into();
+    e["isBase64Encoded"] = false.into();
+    with_body(e, body)
+}
+
+/// Status, headers and parsed body of a proxy response.
+pub fn parts(response: &Value) -> (u16, Value, Value) {
+    let status = response["statusCode"].as_u64().expect("statusCode") as u16;
+    let body = response["body"].as_str().expect("string body");
+    let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("body {body:?}: {e}"));
+    (status, response["headers"].clone(), body)
+}
+
+/// Asserts the error shape, the status and the code, and that every header is right.
+pub fn assert_error(response: &Value, status: u16, code: &str) {
+    let (got, headers, body) = parts(response);
+    assert_eq!(got, status, "status of {body}");
+    assert_eq!(headers["content-type"], "application/json");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+/// A search body for `collection` with the vector `vector`.
+pub fn search_body(collection: &str, vector: &[f32], k: usize) -> String {
+    serde_json::json!({"collection": collection, "vector": vector, "k": k}).to_string()
+}
