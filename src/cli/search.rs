@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::{CliError, baked_index, print_json};
 use crate::error::ErrorKind;
-use crate::index::search::{self, Filter, Query, Search, check_k, vector_query};
+use crate::index::search::{self, Filter, Query, Search, VectorInput, check_k};
 
 /// Arguments of `search`.
 #[derive(Debug, Args)]
@@ -52,7 +52,7 @@ fn read_vector_file(path: &PathBuf) -> Result<Query, CliError> {
             format!("{} is not JSON: {e}", path.display()),
         )
     })?;
-    Ok(vector_query(value)?)
+    Ok(VectorInput::from_value(&value).into_query()?)
 }
 
 /// Runs `search`.

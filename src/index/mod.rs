@@ -9,6 +9,7 @@ pub mod format;
 pub mod kernel;
 pub mod search;
 pub mod synthetic;
+pub mod vector_input;
 
 pub use baked::{BakedIndex, Collection, baked};
 pub use format::{MetaValue, Metric};

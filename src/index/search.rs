@@ -14,6 +14,7 @@ use super::bake::normalise;
 use super::baked::{BakedIndex, Collection};
 use super::format::Metric;
 use super::kernel;
+pub use super::vector_input::VectorInput;
 use crate::embed::{self, EmbedError, EmbeddedBy};
 use crate::error::ErrorKind;
 
@@ -94,7 +95,7 @@ pub struct SearchRequest {
     pub collection: String,
     /// One vector, or an array of vectors.
     #[serde(default)]
-    pub vector: Option<Value>,
+    pub vector: Option<VectorInput>,
     /// A text query.
     #[serde(default)]
     pub text: Option<String>,
@@ -242,7 +243,7 @@ impl SearchRequest {
     /// Validates the JSON fields into a [`Search`].
     pub fn into_search(self) -> Result<Search, SearchError> {
         let query = match (self.vector, self.text, self.like) {
-            (Some(v), None, None) => vector_query(v)?,
+            (Some(v), None, None) => v.into_query()?,
             (None, Some(t), None) => Query::Text(t),
             (None, None, Some(id)) => Query::Like(id),
             _ => {
@@ -310,43 +311,6 @@ fn filter_from_json(key: String, value: Value) -> Result<Filter, SearchError> {
         }
     };
     Ok(Filter { key, value })
-}
-
-/// Parses `"vector"`: an array of numbers, or an array of such arrays (a batch).
-pub fn vector_query(v: Value) -> Result<Query, SearchError> {
-    let Value::Array(elements) = v else {
-        return Err(SearchError::InvalidVector(
-            "\"vector\" must be an array of numbers or an array of such arrays".into(),
-        ));
-    };
-    if elements.first().is_some_and(Value::is_array) {
-        if elements.len() > MAX_BATCH {
-            return Err(SearchError::InvalidRequest(format!(
-                "a batch holds at most {MAX_BATCH} vectors, got {}",
-                elements.len()
-            )));
-        }
-        let rows = elements.iter().map(numbers).collect::<Result<_, _>>()?;
-        return Ok(Query::Batch(rows));
-    }
-    Ok(Query::Vector(numbers(&Value::Array(elements))?))
-}
-
-fn numbers(v: &Value) -> Result<Vec<f32>, SearchError> {
-    let Value::Array(elements) = v else {
-        return Err(SearchError::InvalidVector(
-            "expected an array of numbers".into(),
-        ));
-    };
-    elements
-        .iter()
-        .enumerate()
-        .map(|(i, x)| {
-            x.as_f64().map(|x| x as f32).ok_or_else(|| {
-                SearchError::InvalidVector(format!("element {i} is not a number: {x}"))
-            })
-        })
-        .collect()
 }
 
 /// Runs a search against `index`.
