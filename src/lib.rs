@@ -9,3 +9,5 @@ pub mod embed;
 pub mod error;
 pub mod index;
 pub mod plan;
+#[cfg(feature = "embed")]
+pub mod prepare;
