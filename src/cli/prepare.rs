@@ -34,10 +34,7 @@ pub fn run(args: PrepareArgs) -> Result<(), CliError> {
     use crate::prepare::prepare;
 
     let started = std::time::Instant::now();
-    // The sources are validated inside `prepare` before the model is needed, but loading it
-    // first keeps one code path; a missing model names its fix either way.
-    let embedder = minilm::shared()?;
-    let report = prepare(&args.sources, &args.out, embedder)?;
+    let report = prepare(&args.sources, &args.out, &minilm::Shared)?;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     if args.json {
         let mut value = serde_json::to_value(&report)

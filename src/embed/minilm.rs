@@ -60,6 +60,25 @@ pub fn shared() -> Result<&'static MiniLm, EmbedError> {
         .map_err(Clone::clone)
 }
 
+/// The shared model behind the [`Embedder`] trait, loaded by the first `embed_batch` call: a
+/// `prepare` run with nothing to embed never reads the 90 MB of weights.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shared;
+
+impl Embedder for Shared {
+    fn model_id(&self) -> &str {
+        MODEL_ID
+    }
+
+    fn dim(&self) -> usize {
+        DIM
+    }
+
+    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        shared()?.embed_batch(texts)
+    }
+}
+
 /// Whether the shared model has been loaded (to check that vector queries never load it).
 pub fn is_loaded() -> bool {
     SHARED.get().is_some()

@@ -155,12 +155,7 @@ fn model_query(_index: &BakedIndex, _text: &str) -> Result<QueryEmbedding, Embed
 
 #[cfg(feature = "embed")]
 fn model_query(index: &BakedIndex, text: &str) -> Result<QueryEmbedding, EmbedError> {
-    // Checked before loading, so a mismatched index is refused without touching model files.
-    if index.model() != minilm::MODEL_ID {
-        return Err(EmbedError::ModelMismatch {
-            index: index.model().to_string(),
-            embedder: minilm::MODEL_ID.to_string(),
-        });
-    }
-    embed_with(minilm::shared()?, index, text)
+    // `Shared` loads the model only after the model check, so a mismatched index is refused
+    // without touching the model files.
+    embed_with(&minilm::Shared, index, text)
 }
