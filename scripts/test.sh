@@ -27,5 +27,8 @@ cargo clippy --release --all-targets -- -D warnings
 step "tests"
 cargo test --release
 
+step "vector-only build refuses text queries"
+cargo test --release --no-default-features --test embed_unsupported
+
 step "the reference caches bake and answer from the binary"
 bash scripts/check-reference.sh

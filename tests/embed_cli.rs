@@ -73,7 +73,10 @@ fn a_baked_query_text_reports_baked() {
     let (ok, body) = embed(&text, Some(empty.path()));
     assert!(ok, "{body}");
     assert_eq!(body["embedded"], "baked");
-    assert_eq!(body["embedding"].as_array().map(Vec::len), Some(queries.dim()));
+    assert_eq!(
+        body["embedding"].as_array().map(Vec::len),
+        Some(queries.dim())
+    );
 }
 
 #[test]

@@ -25,7 +25,10 @@ fn only_a_text_that_is_not_baked_loads_the_model() {
     search(index, &name, Query::Vector(vector));
     search(index, &name, Query::Like(collection.item(0).id.clone()));
     search(index, &name, Query::Text("   ".into()));
-    assert!(!minilm::is_loaded(), "a query without text loaded the model");
+    assert!(
+        !minilm::is_loaded(),
+        "a query without text loaded the model"
+    );
     if index.model() != minilm::MODEL_ID || !minilm::model_files_present(&minilm::model_dir()) {
         eprintln!("SKIPPED the loading half: the baked index is not MiniLM's or files are absent");
         return;

@@ -15,7 +15,10 @@ fn index_made_by(model: &str) -> (tempfile::TempDir, BakedIndex) {
     let write = |name: &str, value: serde_json::Value| {
         std::fs::write(dir.path().join(name), value.to_string()).expect("write");
     };
-    write("manifest.json", json!({"model": model, "dim": 3, "metric": "cosine"}));
+    write(
+        "manifest.json",
+        json!({"model": model, "dim": 3, "metric": "cosine"}),
+    );
     write(
         "docs.json",
         json!([
@@ -32,7 +35,10 @@ fn index_made_by(model: &str) -> (tempfile::TempDir, BakedIndex) {
     (dir, index)
 }
 
-fn text_search(index: &BakedIndex, text: &str) -> Result<search::SearchResponse, search::SearchError> {
+fn text_search(
+    index: &BakedIndex,
+    text: &str,
+) -> Result<search::SearchResponse, search::SearchError> {
     let request = Search {
         collection: "docs".into(),
         query: Query::Text(text.into()),
@@ -49,7 +55,10 @@ fn text_query_against_another_models_index_is_refused() {
     let e = text_search(&index, "how long should a taper be").expect_err("mismatch");
     assert_eq!(e.code(), "model_mismatch");
     assert_eq!(e.kind().http_status(), 422);
-    assert!(e.to_string().contains("openai/text-embedding-3-small"), "{e}");
+    assert!(
+        e.to_string().contains("openai/text-embedding-3-small"),
+        "{e}"
+    );
     assert!(e.to_string().contains(MODEL_ID), "{e}");
     let (_dir, unknown) = index_made_by("unknown");
     assert!(matches!(
@@ -70,7 +79,10 @@ fn baked_texts_need_no_model_whatever_the_index_model() {
 #[test]
 fn empty_text_is_refused() {
     let (_dir, index) = index_made_by(MODEL_ID);
-    assert_eq!(text_search(&index, "  ").expect_err("empty").code(), "invalid_text");
+    assert_eq!(
+        text_search(&index, "  ").expect_err("empty").code(),
+        "invalid_text"
+    );
 }
 
 #[test]

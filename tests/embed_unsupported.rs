@@ -17,8 +17,14 @@ fn index() -> (tempfile::TempDir, BakedIndex) {
         "manifest.json",
         json!({"model": "sentence-transformers/all-MiniLM-L6-v2", "dim": 2, "metric": "cosine"}),
     );
-    write("docs.json", json!([{"id": "a", "embedding": [1.0, 0.0]}, {"id": "b", "embedding": [0.0, 1.0]}]));
-    write("queries.json", json!([{"id": sha256_hex("baked"), "embedding": [0.1, 1.0]}]));
+    write(
+        "docs.json",
+        json!([{"id": "a", "embedding": [1.0, 0.0]}, {"id": "b", "embedding": [0.0, 1.0]}]),
+    );
+    write(
+        "queries.json",
+        json!([{"id": sha256_hex("baked"), "embedding": [0.1, 1.0]}]),
+    );
     let index = BakedIndex::open_dir(dir.path()).expect("bakes");
     (dir, index)
 }

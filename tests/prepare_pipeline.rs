@@ -82,7 +82,11 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .expect("read out dir")
         .map(|e| {
             let path = e.expect("entry").path();
-            let name = path.file_name().expect("name").to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
             (name, std::fs::read(&path).expect("read"))
         })
         .collect();
@@ -118,7 +122,10 @@ fn first_run_embeds_everything_and_the_result_bakes() {
     // Sorted path order: notes/a.md, notes/c.md, notes/sub/b.md.
     assert_eq!(ids, ["a", "c", "b"]);
     let a = notes.item(0);
-    assert_eq!(a.text_hash.as_deref(), Some(sha256_hex("# A\n\nThe first note.").as_str()));
+    assert_eq!(
+        a.text_hash.as_deref(),
+        Some(sha256_hex("# A\n\nThe first note.").as_str())
+    );
     assert!(a.text.is_none(), "unchunked text is not stored");
     assert!(a.metadata["tags"].matches("y"));
     assert_eq!(a.metadata["rank"].as_int(), Some(1));
@@ -148,7 +155,11 @@ fn unchanged_sources_embed_nothing_and_leave_files_byte_identical() {
     assert_eq!((report.embedded, report.reused), (0, 5));
     assert!(!report.manifest_written);
     assert!(report.collections.iter().all(|c| !c.written));
-    assert_eq!(fake.calls.load(Ordering::SeqCst), 5, "second run embedded something");
+    assert_eq!(
+        fake.calls.load(Ordering::SeqCst),
+        5,
+        "second run embedded something"
+    );
     assert_eq!(snapshot(&d.out), before);
 }
 
@@ -158,10 +169,17 @@ fn editing_one_document_re_embeds_exactly_it() {
     let fake = Fake::new("test/fake");
     run(&d, &fake);
     let before = snapshot(&d.out);
-    write(&d.sources.join("notes/c.md"), &NOTE_C.replace("third", "edited third"));
+    write(
+        &d.sources.join("notes/c.md"),
+        &NOTE_C.replace("third", "edited third"),
+    );
     let report = run(&d, &fake);
     assert_eq!((report.embedded, report.reused), (1, 4));
-    let notes = report.collections.iter().find(|c| c.name == "notes").expect("notes");
+    let notes = report
+        .collections
+        .iter()
+        .find(|c| c.name == "notes")
+        .expect("notes");
     assert_eq!((notes.embedded, notes.written), (1, true));
     let after = snapshot(&d.out);
     let changed: Vec<&str> = before
@@ -198,7 +216,10 @@ fn writes_are_atomic_and_leave_no_temp_file() {
     let d = setup();
     run(&d, &Fake::new("test/fake"));
     for (name, _) in snapshot(&d.out) {
-        assert!(name.ends_with(".json") && !name.starts_with('.'), "left behind: {name}");
+        assert!(
+            name.ends_with(".json") && !name.starts_with('.'),
+            "left behind: {name}"
+        );
     }
     let target = d.out.join("x.json");
     assert!(output::write_atomic(&target, b"one").expect("write"));
@@ -240,7 +261,11 @@ fn queries_are_keyed_by_hash_stored_and_reused() {
         .expect("some queries");
     assert_eq!((report.embedded, report.reused), (0, 2));
     assert_eq!(again, items);
-    assert!(prepare::embed_queries(&d.out, &[], None, &fake).expect("ok").is_none());
+    assert!(
+        prepare::embed_queries(&d.out, &[], None, &fake)
+            .expect("ok")
+            .is_none()
+    );
 }
 
 /// Runs prepare on a copy of the sources plus one bad document; the error names that file.
@@ -251,15 +276,29 @@ fn bad_document(relative: &str, text: &str, expect: &str) {
     let e = prepare::prepare(&d.sources, &d.out, &fake).expect_err("invalid source");
     assert_eq!(e.code(), "invalid_source");
     let message = e.to_string();
-    assert!(message.contains(relative), "{message} does not name {relative}");
-    assert!(message.contains(expect), "{message} does not say {expect:?}");
-    assert_eq!(fake.calls.load(Ordering::SeqCst), 0, "embedded before validating");
+    assert!(
+        message.contains(relative),
+        "{message} does not name {relative}"
+    );
+    assert!(
+        message.contains(expect),
+        "{message} does not say {expect:?}"
+    );
+    assert_eq!(
+        fake.calls.load(Ordering::SeqCst),
+        0,
+        "embedded before validating"
+    );
     assert!(!d.out.exists(), "wrote output despite the error");
 }
 
 #[test]
 fn missing_id_is_an_error_naming_the_file() {
-    bad_document("notes/d.md", "---\nmetadata:\n  kind: note\n---\nBody.\n", "no `id`");
+    bad_document(
+        "notes/d.md",
+        "---\nmetadata:\n  kind: note\n---\nBody.\n",
+        "no `id`",
+    );
 }
 
 #[test]
@@ -279,16 +318,36 @@ fn bad_metadata_types_are_errors_naming_the_file() {
         "---\nid: d\nmetadata:\n  mixed: [a, 1]\n---\nBody.\n",
         "list of strings",
     );
-    bad_document("notes/d.md", "---\nid: d\nmetadata: [a]\n---\nBody.\n", "mapping");
+    bad_document(
+        "notes/d.md",
+        "---\nid: d\nmetadata: [a]\n---\nBody.\n",
+        "mapping",
+    );
 }
 
 #[test]
 fn other_front_matter_mistakes_are_errors_naming_the_file() {
     bad_document("notes/d.md", "no front matter\n", "front matter");
     bad_document("notes/d.md", "---\nid: D!\n---\nBody.\n", "[a-z0-9_.-]+");
-    bad_document("notes/d.md", "---\nid: d\ntitle: x\n---\nBody.\n", "unknown field");
-    bad_document("notes/d.md", "---\nid: d\nchunk: words\n---\nBody.\n", "chunk mode");
-    bad_document("notes/d.md", "---\nid: d\nchunk: sections\n---\nNo headings.\n", "## ");
+    bad_document(
+        "notes/d.md",
+        "---\nid: d\ntitle: x\n---\nBody.\n",
+        "unknown field",
+    );
+    bad_document(
+        "notes/d.md",
+        "---\nid: d\nchunk: words\n---\nBody.\n",
+        "chunk mode",
+    );
+    bad_document(
+        "notes/d.md",
+        "---\nid: d\nchunk: sections\n---\nNo headings.\n",
+        "## ",
+    );
     bad_document("notes/d.md", "---\nid: d\n---\n\n", "empty");
-    bad_document("notes/d.md", "---\nid: [d\n---\nBody.\n", "invalid front matter");
+    bad_document(
+        "notes/d.md",
+        "---\nid: [d\n---\nBody.\n",
+        "invalid front matter",
+    );
 }

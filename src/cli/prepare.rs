@@ -37,8 +37,9 @@ pub fn run(args: PrepareArgs) -> Result<(), CliError> {
     let report = prepare(&args.sources, &args.out, &minilm::Shared)?;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
     if args.json {
-        let mut value = serde_json::to_value(&report)
-            .map_err(|e| CliError::new("internal", crate::error::ErrorKind::Internal, e.to_string()))?;
+        let mut value = serde_json::to_value(&report).map_err(|e| {
+            CliError::new("internal", crate::error::ErrorKind::Internal, e.to_string())
+        })?;
         value["elapsed_ms"] = serde_json::json!(elapsed_ms.round());
         return super::print_json(&value);
     }

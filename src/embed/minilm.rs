@@ -136,10 +136,9 @@ impl MiniLm {
         let weights = dir.join("model.safetensors");
         // SAFETY: the file is mapped only while the weights are copied out below, and the
         // fetch script replaces model files by rename, never by writing into them in place.
-        let vb = unsafe {
-            VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu)
-        }
-        .map_err(|e| files_error(dir, format!("model.safetensors: {e}")))?;
+        let vb =
+            unsafe { VarBuilder::from_mmaped_safetensors(&[&weights], DType::F32, &Device::Cpu) }
+                .map_err(|e| files_error(dir, format!("model.safetensors: {e}")))?;
         let bert = Bert::load(vb, &config)
             .map_err(|e| files_error(dir, format!("model.safetensors: {e}")))?;
         Ok(MiniLm { tokenizer, bert })
@@ -205,12 +204,12 @@ impl Embedder for MiniLm {
 fn read_config(dir: &Path) -> Result<BertConfig, EmbedError> {
     let text = std::fs::read_to_string(dir.join("config.json"))
         .map_err(|e| files_error(dir, format!("config.json: {e}")))?;
-    let config: BertConfig = serde_json::from_str(&text)
-        .map_err(|e| files_error(dir, format!("config.json: {e}")))?;
+    let config: BertConfig =
+        serde_json::from_str(&text).map_err(|e| files_error(dir, format!("config.json: {e}")))?;
     let fits = config.hidden_size == DIM
         && config.hidden_act == "gelu"
         && config.num_attention_heads > 0
-        && config.hidden_size % config.num_attention_heads == 0;
+        && config.hidden_size.is_multiple_of(config.num_attention_heads);
     if !fits {
         return Err(files_error(
             dir,

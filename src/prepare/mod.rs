@@ -185,7 +185,10 @@ pub fn read_sources(sources: &Path) -> Result<BTreeMap<String, Vec<DocItem>>, Pr
         }
         let items = source::read_collection(&dir)?;
         if items.is_empty() {
-            return Err(PrepareError::source(&dir, "no .md documents in this folder"));
+            return Err(PrepareError::source(
+                &dir,
+                "no .md documents in this folder",
+            ));
         }
         collections.insert(name, items);
     }
@@ -245,7 +248,12 @@ mod tests {
 
     #[test]
     fn query_items_are_keyed_by_hash_and_deduplicated() {
-        let texts = vec!["b".to_string(), "a".to_string(), "b".to_string(), " ".into()];
+        let texts = vec![
+            "b".to_string(),
+            "a".to_string(),
+            "b".to_string(),
+            " ".into(),
+        ];
         let items = query_items(&texts);
         let ids: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, [sha256_hex("b"), sha256_hex("a")]);

@@ -40,9 +40,8 @@ pub struct CollectionReport {
 /// The embeddings in an existing `<collection>.json` that can be reused with `embedder`: none
 /// when the file is absent or unreadable, or when the previous manifest names another model.
 pub fn reusable(path: &Path, previous: Option<&Manifest>, embedder: &dyn Embedder) -> Reusable {
-    let same_model = previous.is_some_and(|m| {
-        m.model == embedder.model_id() && m.dim as usize == embedder.dim()
-    });
+    let same_model = previous
+        .is_some_and(|m| m.model == embedder.model_id() && m.dim as usize == embedder.dim());
     if !same_model {
         return Reusable::new();
     }

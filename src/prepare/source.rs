@@ -136,7 +136,11 @@ pub fn read_document(file: &Path) -> Result<Vec<DocItem>, PrepareError> {
     if !valid_id(&id) {
         return Err(fail(format!("id {id:?} must match [a-z0-9_.-]+")));
     }
-    let metadata = front.metadata.map(read_metadata).transpose().map_err(fail)?;
+    let metadata = front
+        .metadata
+        .map(read_metadata)
+        .transpose()
+        .map_err(fail)?;
     let payload = front
         .payload
         .map(|p| yaml_to_json(p).map_err(|e| format!("payload: {e}")))
@@ -156,8 +160,9 @@ pub fn read_document(file: &Path) -> Result<Vec<DocItem>, PrepareError> {
                 payload,
             }])
         }
-        Some("sections") => chunk_sections(&id, body, metadata.as_ref(), payload.as_ref())
-            .map_err(fail),
+        Some("sections") => {
+            chunk_sections(&id, body, metadata.as_ref(), payload.as_ref()).map_err(fail)
+        }
         Some(other) => Err(fail(format!(
             "unknown chunk mode {other:?} (the only one is `sections`)"
         ))),
@@ -268,7 +273,9 @@ fn chunk_sections(
     for (n, (heading, lines)) in sections.into_iter().enumerate() {
         let slug = slug(heading);
         if slug.is_empty() {
-            return Err(format!("section heading {heading:?} has no letters or digits"));
+            return Err(format!(
+                "section heading {heading:?} has no letters or digits"
+            ));
         }
         if let Some(other) = seen.insert(slug.clone(), heading) {
             return Err(format!(
