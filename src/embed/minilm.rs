@@ -209,7 +209,9 @@ fn read_config(dir: &Path) -> Result<BertConfig, EmbedError> {
     let fits = config.hidden_size == DIM
         && config.hidden_act == "gelu"
         && config.num_attention_heads > 0
-        && config.hidden_size.is_multiple_of(config.num_attention_heads);
+        && config
+            .hidden_size
+            .is_multiple_of(config.num_attention_heads);
     if !fits {
         return Err(files_error(
             dir,
@@ -303,12 +305,20 @@ impl Bert {
             .broadcast_add(&self.position.forward(&positions)?)?
             .broadcast_add(&self.token_type.forward(&types)?)?;
         let mut x = self.norm.forward(&x)?;
-        // Padded positions get a large negative score, so softmax gives them no weight.
-        let bias = ((mask.ones_like()? - mask)? * -1e9)?
-            .unsqueeze(1)?
-            .unsqueeze(1)?;
+        // Padded positions get a large negative score, so softmax gives them no weight; a
+        // batch without padding (every single query) skips the extra add.
+        let padded = mask.min_all()?.to_scalar::<f32>()? < 1.0;
+        let bias = if padded {
+            Some(
+                ((mask.ones_like()? - mask)? * -1e9)?
+                    .unsqueeze(1)?
+                    .unsqueeze(1)?,
+            )
+        } else {
+            None
+        };
         for layer in &self.layers {
-            x = layer.forward(&x, &bias, self.heads)?;
+            x = layer.forward(&x, bias.as_ref(), self.heads)?;
         }
         Ok(x)
     }
@@ -332,7 +342,12 @@ impl Layer {
         })
     }
 
-    fn forward(&self, x: &Tensor, bias: &Tensor, heads: usize) -> candle_core::Result<Tensor> {
+    fn forward(
+        &self,
+        x: &Tensor,
+        bias: Option<&Tensor>,
+        heads: usize,
+    ) -> candle_core::Result<Tensor> {
         let (batch, tokens, hidden) = x.dims3()?;
         let head_dim = hidden / heads;
         let split = |t: Tensor| -> candle_core::Result<Tensor> {
@@ -344,7 +359,11 @@ impl Layer {
         let k = split(self.key.forward(x)?)?;
         let v = split(self.value.forward(x)?)?;
         let scores = (q.matmul(&k.t()?.contiguous()?)? / (head_dim as f64).sqrt())?;
-        let probs = candle_nn::ops::softmax_last_dim(&scores.broadcast_add(bias)?)?;
+        let scores = match bias {
+            Some(bias) => scores.broadcast_add(bias)?,
+            None => scores,
+        };
+        let probs = candle_nn::ops::softmax_last_dim(&scores)?;
         let context = probs
             .matmul(&v)?
             .transpose(1, 2)?
