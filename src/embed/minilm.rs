@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use candle_core::{DType, Device, Module, Tensor};
-use candle_nn::{Embedding, LayerNorm, Linear, VarBuilder};
+use candle_nn::{Embedding, LayerNorm, VarBuilder};
 use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationParams};
 
@@ -256,15 +256,45 @@ struct Bert {
     heads: usize,
 }
 
+/// A dense layer whose weight is stored transposed, `(in, out)` row-major: the matmul then
+/// packs its right-hand side with sequential reads, which dominates for few-token queries.
+struct Dense {
+    weight_t: Tensor,
+    bias: Tensor,
+}
+
+impl Dense {
+    /// Loads `weight (out, in)` and `bias (out)` under each prefix and stacks them along the
+    /// output, so query, key and value take one matmul instead of three.
+    fn load(vbs: &[VarBuilder], inputs: usize, outputs: usize) -> candle_core::Result<Dense> {
+        let mut weights = Vec::with_capacity(vbs.len());
+        let mut biases = Vec::with_capacity(vbs.len());
+        for vb in vbs {
+            weights.push(vb.get((outputs, inputs), "weight")?.t()?);
+            biases.push(vb.get(outputs, "bias")?);
+        }
+        Ok(Dense {
+            weight_t: Tensor::cat(&weights, 1)?.contiguous()?,
+            bias: Tensor::cat(&biases, 0)?,
+        })
+    }
+
+    fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
+        let (batch, tokens, inputs) = x.dims3()?;
+        x.reshape((batch * tokens, inputs))?
+            .matmul(&self.weight_t)?
+            .broadcast_add(&self.bias)?
+            .reshape((batch, tokens, ()))
+    }
+}
+
 /// One transformer layer.
 struct Layer {
-    query: Linear,
-    key: Linear,
-    value: Linear,
-    attention_out: Linear,
+    qkv: Dense,
+    attention_out: Dense,
     attention_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
+    intermediate: Dense,
+    output: Dense,
     output_norm: LayerNorm,
 }
 
@@ -331,13 +361,11 @@ impl Layer {
         let attention = vb.pp("attention");
         let own = attention.pp("self");
         Ok(Layer {
-            query: candle_nn::linear(h, h, own.pp("query"))?,
-            key: candle_nn::linear(h, h, own.pp("key"))?,
-            value: candle_nn::linear(h, h, own.pp("value"))?,
-            attention_out: candle_nn::linear(h, h, attention.pp("output.dense"))?,
+            qkv: Dense::load(&[own.pp("query"), own.pp("key"), own.pp("value")], h, h)?,
+            attention_out: Dense::load(&[attention.pp("output.dense")], h, h)?,
             attention_norm: layer_norm(h, eps, attention.pp("output.LayerNorm"))?,
-            intermediate: candle_nn::linear(h, c.intermediate_size, vb.pp("intermediate.dense"))?,
-            output: candle_nn::linear(c.intermediate_size, h, vb.pp("output.dense"))?,
+            intermediate: Dense::load(&[vb.pp("intermediate.dense")], h, c.intermediate_size)?,
+            output: Dense::load(&[vb.pp("output.dense")], c.intermediate_size, h)?,
             output_norm: layer_norm(h, eps, vb.pp("output.LayerNorm"))?,
         })
     }
@@ -355,9 +383,10 @@ impl Layer {
                 .transpose(1, 2)?
                 .contiguous()
         };
-        let q = split(self.query.forward(x)?)?;
-        let k = split(self.key.forward(x)?)?;
-        let v = split(self.value.forward(x)?)?;
+        let qkv = self.qkv.forward(x)?;
+        let q = split(qkv.narrow(2, 0, hidden)?)?;
+        let k = split(qkv.narrow(2, hidden, hidden)?)?;
+        let v = split(qkv.narrow(2, 2 * hidden, hidden)?)?;
         let scores = (q.matmul(&k.t()?.contiguous()?)? / (head_dim as f64).sqrt())?;
         let scores = match bias {
             Some(bias) => scores.broadcast_add(bias)?,
