@@ -32,5 +32,8 @@ step "tests"
 cargo test --release
 bash scripts/validate-template.sh
 
+step "vector-only build refuses text queries"
+cargo test --release --no-default-features --test embed_unsupported
+
 step "the reference caches bake and answer from the binary"
 bash scripts/check-reference.sh

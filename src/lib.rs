@@ -10,3 +10,5 @@ pub mod error;
 pub mod index;
 pub mod lambda;
 pub mod plan;
+#[cfg(feature = "embed")]
+pub mod prepare;

@@ -1,9 +1,10 @@
 //! `plan-index embed`: the query embedding the function would use.
 
 use clap::Args;
+use serde::Serialize;
 
-use super::CliError;
-use crate::error::ErrorKind;
+use super::{CliError, baked_index, print_json};
+use crate::embed::{self, EmbeddedBy};
 
 /// Arguments of `embed`.
 #[derive(Debug, Args)]
@@ -15,11 +16,42 @@ pub struct EmbedArgs {
     pub json: bool,
 }
 
+/// What `embed --json` prints.
+#[derive(Debug, Serialize)]
+struct EmbedOutput<'a> {
+    model: &'a str,
+    dim: usize,
+    embedding: Vec<f32>,
+    embedded: EmbeddedBy,
+}
+
+impl From<embed::EmbedError> for CliError {
+    fn from(e: embed::EmbedError) -> CliError {
+        CliError::new(e.code(), e.kind(), e.to_string())
+    }
+}
+
 /// Runs `embed`.
-pub fn run(_args: EmbedArgs) -> Result<(), CliError> {
-    Err(CliError::new(
-        "not_implemented",
-        ErrorKind::Unavailable,
-        "embed is not implemented yet",
-    ))
+pub fn run(args: EmbedArgs) -> Result<(), CliError> {
+    let index = baked_index()?;
+    let found = embed::embed_query(index, &args.text)?;
+    // A computed vector is only returned when the embedder's model is the index's, so the
+    // index's model names both.
+    let output = EmbedOutput {
+        model: index.model(),
+        dim: found.vector.len(),
+        embedding: found.vector,
+        embedded: found.embedded,
+    };
+    if args.json {
+        return print_json(&output);
+    }
+    let how = match output.embedded {
+        EmbeddedBy::Baked => "baked",
+        EmbeddedBy::Model => "model",
+    };
+    println!("model {} dim {} ({how})", output.model, output.dim);
+    let shown: Vec<String> = output.embedding.iter().map(|x| format!("{x:.6}")).collect();
+    println!("[{}]", shown.join(", "));
+    Ok(())
 }

@@ -1,23 +1,72 @@
 //! `plan-index prepare`: rebuild index/*.json from index/sources/.
 
+use std::path::PathBuf;
+
 use clap::Args;
 
 use super::CliError;
-use crate::error::ErrorKind;
 
 /// Arguments of `prepare`.
 #[derive(Debug, Args)]
 pub struct PrepareArgs {
+    /// Folder of the documents (one sub-folder per collection).
+    #[arg(long, default_value = "index/sources")]
+    pub sources: PathBuf,
+    /// Folder to write `<collection>.json` and `manifest.json` into.
+    #[arg(long, default_value = "index")]
+    pub out: PathBuf,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
 }
 
+#[cfg(feature = "embed")]
+impl From<crate::prepare::PrepareError> for CliError {
+    fn from(e: crate::prepare::PrepareError) -> CliError {
+        CliError::new(e.code(), e.kind(), e.to_string())
+    }
+}
+
 /// Runs `prepare`.
+#[cfg(feature = "embed")]
+pub fn run(args: PrepareArgs) -> Result<(), CliError> {
+    use crate::embed::minilm;
+    use crate::prepare::prepare;
+
+    let started = std::time::Instant::now();
+    let report = prepare(&args.sources, &args.out, &minilm::Shared)?;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    if args.json {
+        let mut value = serde_json::to_value(&report).map_err(|e| {
+            CliError::new("internal", crate::error::ErrorKind::Internal, e.to_string())
+        })?;
+        value["elapsed_ms"] = serde_json::json!(elapsed_ms.round());
+        return super::print_json(&value);
+    }
+    for c in &report.collections {
+        let state = if c.written { "written" } else { "unchanged" };
+        println!(
+            "{:<20} {:>5} items: {} embedded, {} reused ({state})",
+            c.name, c.items, c.embedded, c.reused
+        );
+    }
+    println!(
+        "{} embedded, {} reused in {:.1} s ({}, dim {})",
+        report.embedded,
+        report.reused,
+        elapsed_ms / 1e3,
+        report.model,
+        report.dim
+    );
+    Ok(())
+}
+
+/// Runs `prepare`: refused, since this build has no embedder.
+#[cfg(not(feature = "embed"))]
 pub fn run(_args: PrepareArgs) -> Result<(), CliError> {
     Err(CliError::new(
-        "not_implemented",
-        ErrorKind::Unavailable,
-        "prepare is not implemented yet",
+        "text_unsupported",
+        crate::error::ErrorKind::Unavailable,
+        "prepare needs the text embedder: build with the default features (`embed`)",
     ))
 }

@@ -1,5 +1,13 @@
 //! Query embeddings: a baked vector when the exact text was embedded at prepare time, else the
 //! local model (feature `embed`), else a clear refusal.
+//!
+//! Vectors only compare with vectors of the same model, so a text query against an index made
+//! by another model is refused rather than answered with meaningless scores. The model itself
+//! is loaded on the first text query that needs it, never during a cold start: vector queries
+//! and baked texts never pay for it.
+
+#[cfg(feature = "embed")]
+pub mod minilm;
 
 use serde::Serialize;
 
@@ -29,8 +37,47 @@ pub struct QueryEmbedding {
     pub embedded: EmbeddedBy,
 }
 
+/// Turns texts into vectors; `prepare` and text queries go through this, so tests can
+/// substitute a cheap embedder and other models can be added beside MiniLM.
+pub trait Embedder: Send + Sync {
+    /// The model id written to and compared with `manifest.json`.
+    fn model_id(&self) -> &str;
+    /// Length of every vector.
+    fn dim(&self) -> usize;
+    /// One vector per text, in order.
+    fn embed_batch(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError>;
+}
+
+/// Refuses when the index's vectors come from another model than `embedder`'s.
+pub fn check_model(index_model: &str, embedder: &dyn Embedder) -> Result<(), EmbedError> {
+    if index_model == embedder.model_id() {
+        return Ok(());
+    }
+    Err(EmbedError::ModelMismatch {
+        index: index_model.to_string(),
+        embedder: embedder.model_id().to_string(),
+    })
+}
+
+/// Embeds `text` with `embedder` for a search in `index`, after checking the models agree.
+pub fn embed_with(
+    embedder: &dyn Embedder,
+    index: &BakedIndex,
+    text: &str,
+) -> Result<QueryEmbedding, EmbedError> {
+    check_model(index.model(), embedder)?;
+    let vector = embedder
+        .embed_batch(&[text])?
+        .pop()
+        .ok_or_else(|| EmbedError::Failed("the embedder returned no vector".into()))?;
+    Ok(QueryEmbedding {
+        vector,
+        embedded: EmbeddedBy::Model,
+    })
+}
+
 /// Why a text could not be embedded.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum EmbedError {
     /// Built without the `embed` feature and the text is not baked.
     #[error(
@@ -107,9 +154,8 @@ fn model_query(_index: &BakedIndex, _text: &str) -> Result<QueryEmbedding, Embed
 }
 
 #[cfg(feature = "embed")]
-fn model_query(_index: &BakedIndex, _text: &str) -> Result<QueryEmbedding, EmbedError> {
-    // Replaced by the MiniLM embedder (issue 4).
-    Err(EmbedError::ModelFiles(
-        "the local embedder is not available yet".into(),
-    ))
+fn model_query(index: &BakedIndex, text: &str) -> Result<QueryEmbedding, EmbedError> {
+    // `Shared` loads the model only after the model check, so a mismatched index is refused
+    // without touching the model files.
+    embed_with(&minilm::Shared, index, text)
 }
