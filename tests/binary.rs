@@ -1,14 +1,23 @@
 //! The `plan-index` binary carries its index: copied away from the source tree, it still answers.
 
+use std::path::PathBuf;
 use std::process::Command;
+use std::sync::LazyLock;
 
 use serde_json::Value;
 
-fn run_moved(args: &[&str]) -> (bool, Value) {
+/// One copy for all tests: copying while another test thread forks would leave that child
+/// holding the file open for writing, and exec would fail with "text file busy".
+static MOVED: LazyLock<(tempfile::TempDir, PathBuf)> = LazyLock::new(|| {
     let dir = tempfile::tempdir().expect("tempdir");
     let moved = dir.path().join("plan-index");
     std::fs::copy(env!("CARGO_BIN_EXE_plan-index"), &moved).expect("copy the binary");
-    let out = Command::new(&moved)
+    (dir, moved)
+});
+
+fn run_moved(args: &[&str]) -> (bool, Value) {
+    let (dir, moved) = &*MOVED;
+    let out = Command::new(moved)
         .args(args)
         .current_dir(dir.path())
         .env_remove("PLAN_INDEX_DIR")

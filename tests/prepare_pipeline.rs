@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use plan_index::embed::{EmbedError, Embedder};
+use plan_index::embed::{EmbedError, Embedder, QUERIES_COLLECTION};
 use plan_index::index::BakedIndex;
 use plan_index::index::bake::Manifest;
 use plan_index::index::format::sha256_hex;
@@ -98,16 +98,48 @@ fn run(d: &Dirs, fake: &Fake) -> prepare::PrepareReport {
     prepare::prepare(&d.sources, &d.out, fake).expect("prepare")
 }
 
+/// (embedded, reused) over the source collections, leaving out the plan's query texts.
+fn documents(report: &prepare::PrepareReport) -> (usize, usize) {
+    let docs = report
+        .collections
+        .iter()
+        .filter(|c| c.name != QUERIES_COLLECTION);
+    docs.fold((0, 0), |(e, r), c| (e + c.embedded, r + c.reused))
+}
+
+/// (items, embedded, reused) of the `queries` collection, (0, 0, 0) when it was not written.
+fn queries(report: &prepare::PrepareReport) -> (usize, usize, usize) {
+    let q = report
+        .collections
+        .iter()
+        .find(|c| c.name == QUERIES_COLLECTION);
+    q.map_or((0, 0, 0), |c| (c.items, c.embedded, c.reused))
+}
+
 #[test]
 fn first_run_embeds_everything_and_the_result_bakes() {
     let d = setup();
     let fake = Fake::new("test/fake");
     let report = run(&d, &fake);
-    assert_eq!((report.embedded, report.reused), (5, 0));
-    assert_eq!(fake.calls.load(Ordering::SeqCst), 5);
+    assert_eq!(documents(&report), (5, 0));
+    let (texts, embedded, reused) = queries(&report);
+    assert!(
+        texts > 0,
+        "the plan's canonical query texts are embedded too"
+    );
+    assert_eq!((embedded, reused), (texts, 0));
+    assert_eq!(fake.calls.load(Ordering::SeqCst), 5 + texts);
     let files = snapshot(&d.out);
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, ["knowledge.json", "manifest.json", "notes.json"]);
+    assert_eq!(
+        names,
+        [
+            "knowledge.json",
+            "manifest.json",
+            "notes.json",
+            "queries.json"
+        ]
+    );
 
     let manifest: Manifest =
         serde_json::from_slice(&std::fs::read(d.out.join("manifest.json")).expect("manifest"))
@@ -150,14 +182,18 @@ fn unchanged_sources_embed_nothing_and_leave_files_byte_identical() {
     let d = setup();
     let fake = Fake::new("test/fake");
     run(&d, &fake);
+    let calls = fake.calls.load(Ordering::SeqCst);
     let before = snapshot(&d.out);
     let report = run(&d, &fake);
-    assert_eq!((report.embedded, report.reused), (0, 5));
+    assert_eq!(report.embedded, 0);
+    assert_eq!(documents(&report), (0, 5));
+    let (texts, _, reused) = queries(&report);
+    assert_eq!(reused, texts);
     assert!(!report.manifest_written);
     assert!(report.collections.iter().all(|c| !c.written));
     assert_eq!(
         fake.calls.load(Ordering::SeqCst),
-        5,
+        calls,
         "second run embedded something"
     );
     assert_eq!(snapshot(&d.out), before);
@@ -174,7 +210,8 @@ fn editing_one_document_re_embeds_exactly_it() {
         &NOTE_C.replace("third", "edited third"),
     );
     let report = run(&d, &fake);
-    assert_eq!((report.embedded, report.reused), (1, 4));
+    assert_eq!(report.embedded, 1);
+    assert_eq!(documents(&report), (1, 4));
     let notes = report
         .collections
         .iter()
@@ -197,7 +234,8 @@ fn another_model_re_embeds_everything() {
     run(&d, &Fake::new("test/fake"));
     let other = Fake::new("test/other");
     let report = run(&d, &other);
-    assert_eq!((report.embedded, report.reused), (5, 0));
+    assert_eq!(documents(&report), (5, 0));
+    assert_eq!(report.reused, 0);
     assert!(report.manifest_written);
 }
 

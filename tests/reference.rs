@@ -57,7 +57,7 @@ fn reference_caches_bake_and_search_like_brute_force() {
                 let query = prepare_query(&collection, &raw).expect("valid query");
                 let got = top_k(&collection, &query, &params);
                 let want = naive_top_k(&collection, &query, 5, &[], None);
-                assert_same_ranking(&collection, &got, &want, 1e-5);
+                assert_same_ranking(&collection, &query, &got, &want, 1e-5);
             }
         }
     }

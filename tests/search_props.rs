@@ -115,7 +115,7 @@ proptest! {
         let params = Params { k: case.k, filters: &filters, min_score: case.min_score };
         let got = top_k(&collection, &query, &params);
         let want = naive_top_k(&collection, &query, case.k, &filters, case.min_score);
-        assert_same_ranking(&collection, &got, &want, 1e-5);
+        assert_same_ranking(&collection, &query, &got, &want, 1e-5);
         // Filters run before ranking: when k items match, k come back.
         let matching = naive_top_k(&collection, &query, usize::MAX, &filters, case.min_score).len();
         prop_assert_eq!(got.len(), matching.min(case.k));
