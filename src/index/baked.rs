@@ -5,7 +5,7 @@
 //! (a `LazyLock`, so once per process); the vectors are never copied or read at that point:
 //! each collection's rows are a `&'static [f32]` cast in place from the embedded bytes.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 use std::time::{Duration, Instant};
 
 use include_bytes_aligned::include_bytes_aligned;
@@ -14,6 +14,7 @@ use super::format::{
     CollectionMeta, FormatError, Header, IndexMeta, ItemMeta, Metric, VECTOR_ALIGN, decode_header,
     decode_meta, hex, verify_content_hash,
 };
+use super::postings::Postings;
 
 // The path must be a literal: keep it equal to `format::BLOB_FILE_NAME`.
 static BLOB: &[u8] = include_bytes_aligned!(64, concat!(env!("OUT_DIR"), "/index.blob"));
@@ -37,6 +38,7 @@ pub struct BakedIndex {
     header: Header,
     meta: IndexMeta,
     vectors: &'static [f32],
+    postings: Vec<OnceLock<Postings>>,
     decode_time: Duration,
 }
 
@@ -45,6 +47,7 @@ pub struct BakedIndex {
 pub struct Collection<'a> {
     meta: &'a CollectionMeta,
     rows: &'a [f32],
+    postings: &'a OnceLock<Postings>,
 }
 
 impl BakedIndex {
@@ -62,11 +65,13 @@ impl BakedIndex {
         }
         let vectors: &'static [f32] = bytemuck::try_cast_slice(vector_bytes)
             .map_err(|e| FormatError::Corrupt(format!("vector block: {e:?}")))?;
+        let postings = meta.collections.iter().map(|_| OnceLock::new()).collect();
         Ok(BakedIndex {
             blob,
             header,
             meta,
             vectors,
+            postings,
             decode_time: started.elapsed(),
         })
     }
@@ -84,6 +89,7 @@ impl BakedIndex {
         Collection {
             meta,
             rows: &self.vectors[start..start + len],
+            postings: &self.postings[slot],
         }
     }
 
@@ -200,6 +206,12 @@ impl<'a> Collection<'a> {
             .fields
             .binary_search_by(|f| f.as_str().cmp(key))
             .is_ok()
+    }
+
+    /// Field/value posting lists, built on first use.
+    pub fn postings(&self) -> &'a Postings {
+        self.postings
+            .get_or_init(|| Postings::build(&self.meta.items))
     }
 
     /// Metadata keys used in this collection.

@@ -7,6 +7,7 @@ pub mod bake;
 pub mod baked;
 pub mod format;
 pub mod kernel;
+pub mod postings;
 pub mod search;
 pub mod synthetic;
 pub mod vector_input;

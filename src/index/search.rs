@@ -14,6 +14,7 @@ use super::bake::normalise;
 use super::baked::{BakedIndex, Collection};
 use super::format::Metric;
 use super::kernel;
+use super::postings;
 pub use super::vector_input::VectorInput;
 use crate::embed::{self, EmbedError, EmbeddedBy};
 use crate::error::ErrorKind;
@@ -447,7 +448,10 @@ pub struct Params<'a> {
 /// (or be a row of the collection).
 pub fn top_k(collection: &Collection<'_>, query: &[f32], params: &Params<'_>) -> Vec<Hit> {
     let mut best = TopK::new(params.k, params.min_score);
-    let passing = (0..collection.len()).filter(|&row| passes(collection, row, params.filters));
+    let candidates = candidate_rows(collection, params.filters);
+    let passing = candidates
+        .into_iter()
+        .filter(|&row| passes(collection, row, params.filters));
     match collection.metric() {
         Metric::Cosine | Metric::Dot => rank_by_dot(collection, query, passing, &mut best),
         Metric::L2 => {
@@ -482,6 +486,23 @@ fn rank_by_dot(
     for &row in &block[..filled] {
         best.push(row, similarity(Metric::Dot, collection.vector(row), query));
     }
+}
+
+/// Rows worth checking: all of them without filters, else those the posting lists offer for
+/// every filter (ascending, so ties still go to the earlier row).
+fn candidate_rows(
+    collection: &Collection<'_>,
+    filters: &[Filter],
+) -> Box<dyn Iterator<Item = usize>> {
+    if filters.is_empty() {
+        return Box::new(0..collection.len());
+    }
+    let postings = collection.postings();
+    let lists = filters
+        .iter()
+        .map(|f| postings.candidates(&f.key, &f.value))
+        .collect();
+    Box::new(postings::intersect(lists).into_iter().map(|r| r as usize))
 }
 
 fn passes(collection: &Collection<'_>, row: usize, filters: &[Filter]) -> bool {
