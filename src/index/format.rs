@@ -155,6 +155,23 @@ pub struct ItemMeta {
     pub payload: Option<String>,
 }
 
+impl ItemMeta {
+    /// The metadata as a JSON object, for responses.
+    pub fn metadata_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect()
+    }
+
+    /// The payload as JSON (validated JSON at bake time, so `None` only when absent).
+    pub fn payload_json(&self) -> Option<serde_json::Value> {
+        self.payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+    }
+}
+
 /// One collection: its items in file order and where its rows start.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CollectionMeta {

@@ -563,15 +563,8 @@ pub fn result(collection: &Collection<'_>, hit: Hit) -> SearchResult {
     SearchResult {
         id: item.id.clone(),
         score: hit.score,
-        metadata: item
-            .metadata
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
-            .collect(),
+        metadata: item.metadata_json(),
         text: item.text.clone(),
-        payload: item
-            .payload
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok()),
+        payload: item.payload_json(),
     }
 }

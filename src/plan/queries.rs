@@ -205,16 +205,8 @@ pub fn sources_of(index: &BakedIndex) -> BTreeMap<String, Vec<SourceItem>> {
                     id: item.id.clone(),
                     embedding: Vec::new(),
                     text_hash: item.text_hash.clone(),
-                    metadata: Some(
-                        item.metadata
-                            .iter()
-                            .map(|(k, v)| (k.clone(), v.to_json()))
-                            .collect(),
-                    ),
-                    payload: item
-                        .payload
-                        .as_deref()
-                        .and_then(|p| serde_json::from_str(p).ok()),
+                    metadata: Some(item.metadata_json()),
+                    payload: item.payload_json(),
                     text: item.text.clone(),
                 })
                 .collect();

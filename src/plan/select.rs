@@ -193,15 +193,8 @@ fn selected(collection: &Collection<'_>, hit: Hit, query: &str) -> Selected {
         id: item.id.clone(),
         score: hit.score,
         query: query.to_string(),
-        metadata: item
-            .metadata
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
-            .collect(),
-        payload: item
-            .payload
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok()),
+        metadata: item.metadata_json(),
+        payload: item.payload_json(),
         text: item.text.clone(),
     }
 }
