@@ -18,5 +18,5 @@ r = json.loads(sys.argv[1])["results"]
 assert r[0]["id"] == "daniels__5k__intermediate__build__v1", r[0]
 assert abs(r[0]["score"] - 1.0) < 1e-5, r[0]
 assert len(r) == 3
-print("reference bake: 1 passed, 0 failed")
+print("reference: 1 passed, 0 failed")
 PY

@@ -28,12 +28,19 @@ step "format and lints"
 cargo fmt --check
 cargo clippy --release --all-targets -- -D warnings
 
+log=target/test-results.log
+mkdir -p target && : > "$log"
+
 step "tests"
-cargo test --release
+cargo test --release 2>&1 | tee -a "$log"
 bash scripts/validate-template.sh
 
 step "vector-only build refuses text queries"
-cargo test --release --no-default-features --test embed_unsupported
+cargo test --release --no-default-features --test embed_unsupported 2>&1 | tee -a "$log"
 
 step "the reference caches bake and answer from the binary"
-bash scripts/check-reference.sh
+bash scripts/check-reference.sh | tee -a "$log"
+
+# One closing line over every runner above (pipefail already stopped on any failure).
+awk '/^test result:/ {p += $4; f += $6} /^reference: / {p += $2; f += $4}
+     END {printf "summary: %d passed, %d failed\n", p, f}' "$log"
