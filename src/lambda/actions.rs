@@ -6,8 +6,8 @@ use serde_json::{Map, Value, json};
 
 use super::Context;
 use super::error::LambdaError;
+use crate::index::BakedIndex;
 use crate::index::search::{self, SearchRequest, SearchResponse};
-use crate::index::{BakedIndex, Metric};
 use crate::plan::{self, Plan, PlanRequest};
 
 /// A decoded request.
@@ -95,14 +95,6 @@ pub fn run(index: &BakedIndex, ctx: &Context<'_>, action: Action) -> Result<Repl
     }
 }
 
-fn metric_name(metric: Metric) -> &'static str {
-    match metric {
-        Metric::Cosine => "cosine",
-        Metric::Dot => "dot",
-        Metric::L2 => "l2",
-    }
-}
-
 fn health(index: &BakedIndex, ctx: &Context<'_>) -> Value {
     let counts: Map<String, Value> = index
         .collections()
@@ -114,7 +106,7 @@ fn health(index: &BakedIndex, ctx: &Context<'_>) -> Value {
         "index_hash": index.content_hash(),
         "model": index.model(),
         "dim": index.dim(),
-        "metric": metric_name(index.metric()),
+        "metric": index.metric().as_str(),
         "collections": counts,
         "cold_start": ctx.cold_start,
         "index_decode_us": round1(index.decode_time().as_secs_f64() * 1e6),
@@ -130,7 +122,7 @@ fn collections(index: &BakedIndex) -> Value {
                 "name": c.name(),
                 "count": c.len(),
                 "dim": c.dim(),
-                "metric": metric_name(c.metric()),
+                "metric": c.metric().as_str(),
                 "fields": c.fields().collect::<Vec<_>>(),
             })
         })
