@@ -85,6 +85,11 @@ fn ordinal_distance<'s>(
         .unwrap_or(MISSING)
 }
 
+/// How far `level` is from the levels an item lists (0 when listed).
+fn level_distance(item: &ItemMeta, level: &str) -> i64 {
+    ordinal_distance(strs(meta_list(item, "levels")), level, &LEVELS)
+}
+
 fn strs(list: &[String]) -> impl Iterator<Item = &str> {
     list.iter().map(String::as_str)
 }
@@ -327,8 +332,7 @@ fn best_philosophy(
             meta_int(item, "max_days_per_week"),
         )
     };
-    let level =
-        |item: &ItemMeta| ordinal_distance(strs(meta_list(item, "levels")), r.level, &LEVELS);
+    let level = |item: &ItemMeta| level_distance(item, r.level);
     let soft = [
         Soft {
             name: "days per week",
@@ -555,8 +559,7 @@ impl Planner<'_, '_> {
             |i: &ItemMeta| meta_str(i, "philosophy_id").is_none_or(|p| p == philosophy);
         let race_d = |i: &ItemMeta| list_distance(meta_list(i, "race_types"), r.race);
         let phase_d = |i: &ItemMeta| ordinal_distance(strs(meta_list(i, "phases")), phase, &PHASES);
-        let level_d =
-            |i: &ItemMeta| ordinal_distance(strs(meta_list(i, "levels")), r.level, &LEVELS);
+        let level_d = |i: &ItemMeta| level_distance(i, r.level);
         let soft = [
             Soft {
                 name: "race",
@@ -605,7 +608,7 @@ fn pick_structure(
             meta_int(i, "days_to_race_max"),
         )
     };
-    let level_d = |i: &ItemMeta| ordinal_distance(strs(meta_list(i, "levels")), level, &LEVELS);
+    let level_d = |i: &ItemMeta| level_distance(i, level);
     let soft = [
         Soft {
             name: "phase",
