@@ -1,16 +1,13 @@
-//! Bakes the index directory into one blob in `$OUT_DIR` (see `src/index/bake.rs`).
+//! Bakes the index directory into one blob in `$OUT_DIR` (see `plan_index_format::bake_dir`).
 //!
 //! The directory is `index/` unless `PLAN_INDEX_DIR` names another one (relative paths are
 //! relative to this crate). Any invalid item fails the build with the file, the item id and
-//! the problem. Nothing here computes an embedding.
-
-#[path = "src/index/format.rs"]
-mod format;
-
-#[path = "src/index/bake.rs"]
-mod bake;
+//! the problem. Nothing here computes an embedding. The blob's path reaches the code through
+//! `cargo:rustc-env` ([`plan_index_format::BLOB_ENV`]), so it is spelled only here.
 
 use std::path::PathBuf;
+
+use plan_index_format::{BLOB_ENV, BLOB_FILE_NAME, bake_dir};
 
 fn main() {
     println!("cargo:rerun-if-env-changed=PLAN_INDEX_DIR");
@@ -21,7 +18,7 @@ fn main() {
     };
     // The directory itself changes when a collection file is added or removed.
     println!("cargo:rerun-if-changed={}", dir.display());
-    let baked = match bake::bake_dir(&dir) {
+    let baked = match bake_dir(&dir) {
         Ok(baked) => baked,
         Err(e) => {
             eprintln!("error: cannot bake the index: {e}");
@@ -31,11 +28,11 @@ fn main() {
     for input in &baked.inputs {
         println!("cargo:rerun-if-changed={}", input.display());
     }
-    let out =
-        PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join(format::BLOB_FILE_NAME);
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join(BLOB_FILE_NAME);
     let unchanged = std::fs::read(&out).is_ok_and(|old| old == baked.blob);
     if !unchanged && let Err(e) = std::fs::write(&out, &baked.blob) {
         eprintln!("error: cannot write {}: {e}", out.display());
         std::process::exit(1);
     }
+    println!("cargo:rustc-env={BLOB_ENV}={}", out.display());
 }

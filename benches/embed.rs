@@ -6,10 +6,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use plan_index::embed::minilm::{self, MiniLm};
-use plan_index::embed::{Embedder, embed_query};
-use plan_index::index::BakedIndex;
-use plan_index::index::format::sha256_hex;
+use plan_index_core::BakedIndex;
+use plan_index_embed::minilm::{self, MiniLm};
+use plan_index_embed::{Embedder, embed_query};
+use plan_index_format::sha256_hex;
 
 const QUERY: &str = "how long should a marathon taper be";
 
@@ -64,7 +64,7 @@ fn baked_queries_index() -> (tempfile::TempDir, BakedIndex) {
     ] {
         std::fs::write(dir.path().join(name), value.to_string()).expect("write");
     }
-    let index = BakedIndex::open_dir(dir.path()).expect("bakes");
+    let index = plan_index_testkit::open_dir(dir.path()).expect("bakes");
     (dir, index)
 }
 

@@ -5,9 +5,9 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use plan_index::index::BakedIndex;
-use plan_index::index::search::{self, SearchRequest};
 use plan_index::lambda::{self, Context, Publisher};
+use plan_index_api::search::{self, SearchRequest};
+use plan_index_core::BakedIndex;
 use serde_json::{Value, json};
 
 const ITEMS: usize = 100;
@@ -39,7 +39,7 @@ fn synthetic_index() -> BakedIndex {
         .collect();
     let path = dir.path().join("docs.json");
     std::fs::write(&path, serde_json::to_string(&items).expect("json")).expect("write");
-    BakedIndex::open_dir(dir.path()).expect("index")
+    plan_index_testkit::open_dir(dir.path()).expect("index")
 }
 
 fn search_event(body: &str) -> Value {
@@ -85,6 +85,8 @@ fn bench(c: &mut Criterion) {
         let check = runtime
             .block_on(lambda::handle(&index, &ctx, event.clone()))
             .expect("answer");
+        let check: serde_json::Value =
+            serde_json::from_str(&check.to_json().expect("encode")).expect("JSON");
         assert_eq!(check["statusCode"], 200, "{check}");
 
         let mut group = c.benchmark_group(format!("post_search_100x1536_{name}"));
@@ -101,15 +103,15 @@ fn bench(c: &mut Criterion) {
             )
         });
         let request: SearchRequest = serde_json::from_str(&body).expect("request");
-        let search = request.into_search().expect("search");
+        let spec = request.into_spec().expect("search");
         group.bench_function("search_run_only", |b| {
-            b.iter(|| black_box(search::run(&index, black_box(&search)).expect("search")))
+            b.iter(|| black_box(search::run(&index, black_box(spec.clone())).expect("search")))
         });
         group.bench_function("parse_body_only", |b| {
             b.iter(|| {
                 let request: SearchRequest =
                     serde_json::from_str(black_box(&body)).expect("request");
-                black_box(request.into_search().expect("search"))
+                black_box(request.into_spec().expect("search"))
             })
         });
         // The floor for any JSON API: the same body parsed straight into floats, no `Value`.

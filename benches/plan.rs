@@ -5,8 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use plan_index::index::baked;
-use plan_index::plan::{PlanRequest, plan};
+use plan_index::baked;
+use plan_index_plan::{PlanRequest, plan};
 
 fn request(mode: &str) -> PlanRequest {
     PlanRequest {

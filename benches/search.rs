@@ -3,11 +3,11 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use plan_index::index::BakedIndex;
-use plan_index::index::bake::bake_dir;
-use plan_index::index::baked::leak_aligned;
-use plan_index::index::search::{Params, prepare_query, top_k};
-use plan_index::index::synthetic::{XorShift, random_index};
+use plan_index_core::BakedIndex;
+use plan_index_core::search::{Params, prepare_query, top_k};
+use plan_index_format::bake_dir;
+use plan_index_testkit::leak_aligned;
+use plan_index_testkit::{XorShift, random_index};
 use serde_json::json;
 
 const DIM: usize = 1536;

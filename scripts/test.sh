@@ -25,18 +25,19 @@ python3 scripts/check_sources.py | tail -n 1
 python3 scripts/generate_week_structures.py --check
 
 step "format and lints"
-cargo fmt --check
-cargo clippy --release --all-targets -- -D warnings
+cargo fmt --all --check
+cargo clippy --release --workspace --all-targets -- -D warnings
+cargo clippy --release --workspace --all-targets --no-default-features -- -D warnings
 
 log=target/test-results.log
 mkdir -p target && : > "$log"
 
 step "tests"
-cargo test --release 2>&1 | tee -a "$log"
+cargo test --release --workspace 2>&1 | tee -a "$log"
 bash scripts/validate-template.sh
 
 step "vector-only build refuses text queries"
-cargo test --release --no-default-features --test embed_unsupported 2>&1 | tee -a "$log"
+cargo test --release --no-default-features --test embed_unsupported --test vector_only 2>&1 | tee -a "$log"
 
 step "the reference caches bake and answer from the binary"
 bash scripts/check-reference.sh | tee -a "$log"

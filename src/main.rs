@@ -3,23 +3,21 @@
 //! The baked index is decoded on the first invocation (`baked()` is a `LazyLock`), so that
 //! invocation can report `cold_start` and the decode time honestly.
 
-use lambda_runtime::{LambdaEvent, service_fn};
-use plan_index::index::baked;
-use plan_index::lambda::{self, Context, LambdaError, Publisher};
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use plan_index::lambda::{self, Context, Publisher, Response};
+use plan_index::{baked, is_decoded};
+use plan_index_api::ApiError;
 use serde_json::Value;
 
-async fn invocation(event: LambdaEvent<Value>) -> Result<Value, LambdaError> {
-    let cold_start = !baked::is_decoded();
-    let index = baked().map_err(|e| {
-        LambdaError::internal(
-            "index_unavailable",
-            format!("the baked index cannot be decoded: {e}"),
-        )
-    })?;
+async fn invocation(event: LambdaEvent<Value>) -> Result<Response, Diagnostic> {
+    let cold_start = !is_decoded();
+    let index = baked().map_err(|e| lambda::diagnostic(ApiError::from(e)))?;
     let publisher = Publisher::shared().await;
     let mut ctx = Context::new(event.context.request_id, publisher);
     ctx.cold_start = cold_start;
-    lambda::handle(index, &ctx, event.payload).await
+    lambda::handle(index, &ctx, event.payload)
+        .await
+        .map_err(lambda::diagnostic)
 }
 
 #[tokio::main]

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use plan_index::index::bake::{BakeError, Problem, bake_dir};
+use plan_index_format::{BakeError, Problem, bake_dir};
 use serde_json::json;
 
 fn write(dir: &Path, name: &str, text: &str) {

@@ -1,9 +1,9 @@
 //! The blob is validated before use: magic, version, sizes, alignment, metadata checksum.
 
-use plan_index::index::BakedIndex;
-use plan_index::index::bake::bake_dir;
-use plan_index::index::baked::leak_aligned;
-use plan_index::index::format::{FormatError, HEADER_LEN, VECTOR_ALIGN};
+use plan_index_core::BakedIndex;
+use plan_index_format::bake_dir;
+use plan_index_format::{FormatError, HEADER_LEN, VECTOR_ALIGN};
+use plan_index_testkit::leak_aligned;
 use serde_json::json;
 
 fn blob() -> Vec<u8> {
@@ -35,17 +35,17 @@ fn a_good_blob_opens_and_verifies() {
 fn bad_magic() {
     let mut b = blob();
     b[0] ^= 0xff;
-    assert_eq!(open(&b).err(), Some(FormatError::BadMagic));
+    assert!(matches!(open(&b).err(), Some(FormatError::BadMagic)));
 }
 
 #[test]
 fn unsupported_version() {
     let mut b = blob();
     b[8] = 99;
-    assert_eq!(
+    assert!(matches!(
         open(&b).err(),
         Some(FormatError::UnsupportedVersion { found: 99 })
-    );
+    ));
 }
 
 #[test]
@@ -62,7 +62,10 @@ fn truncated() {
 fn flipped_metadata_byte() {
     let mut b = blob();
     b[HEADER_LEN + 3] ^= 0x01;
-    assert_eq!(open(&b).err(), Some(FormatError::ChecksumMismatch));
+    assert!(matches!(
+        open(&b).err(),
+        Some(FormatError::ChecksumMismatch)
+    ));
 }
 
 #[test]
@@ -81,8 +84,8 @@ fn misaligned_vector_block() {
     let mut shifted = vec![0u8; b.len() + 4];
     shifted[4..].copy_from_slice(&b);
     let aligned = leak_aligned(&shifted);
-    assert_eq!(
+    assert!(matches!(
         BakedIndex::open(&aligned[4..]).err(),
         Some(FormatError::Misaligned(VECTOR_ALIGN))
-    );
+    ));
 }

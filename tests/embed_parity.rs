@@ -3,8 +3,9 @@
 //! cosine >= 0.999 with the reference vector, and truncated at the same token count.
 #![cfg(feature = "embed")]
 
-use plan_index::embed::Embedder;
-use plan_index::embed::minilm::{self, DIM, MAX_TOKENS, MiniLm};
+use plan_index_core::Coded;
+use plan_index_embed::Embedder;
+use plan_index_embed::minilm::{self, DIM, MAX_TOKENS, MiniLm};
 use serde_json::Value;
 
 fn fixture() -> Value {
@@ -99,7 +100,7 @@ fn a_padded_batch_matches_too() {
 fn missing_files_name_the_fetch_command() {
     let dir = tempfile::tempdir().expect("tempdir");
     let e = MiniLm::load(dir.path()).expect_err("no files");
-    assert_eq!(e.code(), "model_unavailable");
+    assert_eq!(e.code().as_str(), "model_unavailable");
     assert!(e.to_string().contains("bash scripts/fetch-model.sh"), "{e}");
 }
 
@@ -113,6 +114,6 @@ fn corrupt_weights_name_the_fetch_command() {
     }
     std::fs::write(dir.path().join("model.safetensors"), b"not safetensors").expect("write");
     let e = MiniLm::load(dir.path()).expect_err("corrupt");
-    assert_eq!(e.code(), "model_unavailable");
+    assert_eq!(e.code().as_str(), "model_unavailable");
     assert!(e.to_string().contains("bash scripts/fetch-model.sh"), "{e}");
 }

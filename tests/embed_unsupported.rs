@@ -2,10 +2,10 @@
 //! embed_unsupported`): text queries are refused with `text_unsupported` unless baked.
 #![cfg(not(feature = "embed"))]
 
-use plan_index::embed::{EmbeddedBy, embed_query};
-use plan_index::index::BakedIndex;
-use plan_index::index::format::sha256_hex;
-use plan_index::index::search::{self, Query, Search};
+use plan_index_api::search::{self, QueryInput, SearchSpec};
+use plan_index_core::BakedIndex;
+use plan_index_embed::{EmbeddedBy, embed_query};
+use plan_index_format::sha256_hex;
 use serde_json::json;
 
 fn index() -> (tempfile::TempDir, BakedIndex) {
@@ -25,23 +25,23 @@ fn index() -> (tempfile::TempDir, BakedIndex) {
         "queries.json",
         json!([{"id": sha256_hex("baked"), "embedding": [0.1, 1.0]}]),
     );
-    let index = BakedIndex::open_dir(dir.path()).expect("bakes");
+    let index = plan_index_testkit::open_dir(dir.path()).expect("bakes");
     (dir, index)
 }
 
 #[test]
 fn text_query_is_refused_with_text_unsupported() {
     let (_dir, index) = index();
-    let request = Search {
+    let request = SearchSpec {
         collection: "docs".into(),
-        query: Query::Text("not baked".into()),
+        query: QueryInput::Text("not baked".into()),
         k: 1,
         filters: Vec::new(),
         min_score: None,
     };
-    let e = search::run(&index, &request).expect_err("no embedder");
-    assert_eq!(e.code(), "text_unsupported");
-    assert_eq!(e.kind().http_status(), 501);
+    let e = search::run(&index, request).expect_err("no embedder");
+    assert_eq!(e.code.as_str(), "text_unsupported");
+    assert_eq!(e.status(), 501);
 }
 
 #[test]
@@ -50,22 +50,4 @@ fn baked_text_still_works() {
     let found = embed_query(&index, "baked").expect("baked");
     assert_eq!(found.embedded, EmbeddedBy::Baked);
     assert_eq!(found.vector.len(), 2);
-}
-
-#[test]
-fn prepare_and_embed_commands_refuse_cleanly() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plan-index"))
-        .args(["embed", "some text", "--json"])
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
-    assert_eq!(body["error"]["code"], "text_unsupported");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_plan-index"))
-        .args(["prepare", "--json", "--out", "/nonexistent/never-written"])
-        .output()
-        .expect("runs");
-    assert!(!out.status.success());
-    let body: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON error");
-    assert_eq!(body["error"]["code"], "text_unsupported");
 }

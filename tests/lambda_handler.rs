@@ -6,8 +6,9 @@ mod support;
 
 use std::sync::OnceLock;
 
-use plan_index::index::BakedIndex;
-use plan_index::lambda::{self, Context, LambdaError, Publisher, Source, classify};
+use plan_index::lambda::{self, Context, Publisher, Source, classify};
+use plan_index_api::ApiError;
+use plan_index_core::BakedIndex;
 use serde_json::{Value, json};
 use support::{assert_error, event, http, parts, with_body};
 
@@ -21,15 +22,17 @@ fn index() -> &'static BakedIndex {
             {"id": "c", "embedding": [0.6, 0.8, 0.0], "metadata": {"kind": "x"}}
         ]);
         std::fs::write(dir.path().join("things.json"), items.to_string()).expect("write");
-        BakedIndex::open_dir(dir.path()).expect("index")
+        plan_index_testkit::open_dir(dir.path()).expect("index")
     })
 }
 
-async fn call(event: Value) -> Result<Value, LambdaError> {
+/// The handler's reply as the runtime would send it, parsed back.
+async fn call(event: Value) -> Result<Value, ApiError> {
     let publisher = Publisher::disabled();
     let mut ctx = Context::new("test-request", &publisher);
     ctx.metrics = false;
-    lambda::handle(index(), &ctx, event).await
+    let response = lambda::handle(index(), &ctx, event).await?;
+    Ok(serde_json::from_str(&response.to_json()?).expect("replies are JSON"))
 }
 
 async fn http_call(method: &str, path: &str, body: Option<&str>) -> Value {
@@ -115,6 +118,8 @@ async fn health_and_collections() {
     let response = lambda::handle(index(), &ctx, json!({"action": "health"}))
         .await
         .expect("health");
+    let response: Value =
+        serde_json::from_str(&response.to_json().expect("encodes")).expect("JSON");
     assert_eq!(response["cold_start"], true);
     assert_eq!(response["index_hash"], index().content_hash());
     assert!(response["index_decode_us"].is_number());
@@ -311,7 +316,7 @@ async fn unknown_shapes_are_refused_clearly() {
         json!({"Records": []}),
     ] {
         let err = call(other.clone()).await.expect_err("refused");
-        assert_eq!(err.code, "unsupported_event", "{other}");
+        assert_eq!(err.code.as_str(), "unsupported_event", "{other}");
         assert_eq!(err.status(), 400);
     }
     let err = call(event("s3-notification.json"))

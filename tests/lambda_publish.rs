@@ -15,7 +15,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_sdk_eventbridge::types::Target;
 use aws_sdk_sqs::config::Credentials;
 use aws_sdk_sqs::types::QueueAttributeName;
-use plan_index::index::search::{self, SearchRequest};
+use plan_index_api::search::{self, SearchRequest};
 use serde_json::{Value, json};
 use support::event;
 
@@ -150,9 +150,9 @@ impl Moto {
 
 /// Size of the search result for `request`, computed in-process on the same baked index.
 fn small_result_bytes(request: &Value) -> usize {
-    let index = plan_index::index::baked().expect("baked index");
+    let index = plan_index::baked().expect("baked index");
     let request: SearchRequest = serde_json::from_value(request.clone()).expect("request");
-    let result = search::run(index, &request.into_search().expect("search")).expect("result");
+    let result = search::run(index, request.into_spec().expect("search")).expect("result");
     serde_json::to_string(&result).expect("json").len()
 }
 

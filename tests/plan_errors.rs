@@ -4,9 +4,9 @@
 mod plan_common;
 
 use plan_common::{plan_index, request};
-use plan_index::error::ErrorKind;
-use plan_index::index::baked;
-use plan_index::plan::{PlanRequest, plan};
+use plan_index::baked;
+use plan_index_core::{Coded, ErrorKind};
+use plan_index_plan::{PlanRequest, plan};
 
 fn refused(req: &PlanRequest, code: &str, kind: ErrorKind, words: &[&str]) {
     let index = baked().expect("the baked index decodes");
@@ -14,7 +14,11 @@ fn refused(req: &PlanRequest, code: &str, kind: ErrorKind, words: &[&str]) {
         Ok(_) => panic!("{req:?} was accepted"),
         Err(e) => e,
     };
-    assert_eq!((err.code(), err.kind()), (code, kind), "{req:?}: {err}");
+    assert_eq!(
+        (err.code().as_str(), err.code().kind()),
+        (code, kind),
+        "{req:?}: {err}"
+    );
     let message = err.to_string();
     for word in words {
         assert!(
@@ -295,7 +299,7 @@ fn race_date_and_ctl_resolve_to_weeks_and_level() {
         race_date: Some("2025-04-26".into()),
         ..req
     };
-    let plan = plan_index::plan::plan(index, &saturday).expect("plan");
+    let plan = plan_index_plan::plan(index, &saturday).expect("plan");
     assert!(
         plan.warnings.iter().any(|w| w.contains("Saturday")),
         "{:?}",

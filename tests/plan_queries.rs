@@ -6,10 +6,10 @@ mod plan_common;
 use std::collections::{BTreeMap, HashSet};
 
 use plan_common::{grid, plan_index, query_texts};
-use plan_index::embed::{EmbeddedBy, embed_query};
-use plan_index::plan::plan;
-use plan_index::plan::queries::{canonical_query_texts, sources_of};
-use plan_index::plan::rules::check_week_structures;
+use plan_index_embed::{EmbeddedBy, embed_query};
+use plan_index_plan::plan;
+use plan_index_plan::queries::{canonical_query_texts, sources_of};
+use plan_index_plan::rules::check_week_structures;
 
 #[test]
 fn texts_without_sources_are_the_philosophy_and_taper_queries() {

@@ -5,11 +5,11 @@
 mod plan_common;
 
 use plan_common::{plan_index, request};
-use plan_index::embed::embed_query;
-use plan_index::index::{BakedIndex, Collection};
-use plan_index::plan::queries::{self, PHILOSOPHIES, SESSION_TEMPLATES, WEEK_STRUCTURES};
-use plan_index::plan::vocab::{LEVELS, RACES, phase_kind};
-use plan_index::plan::{Selected, plan};
+use plan_index_core::{BakedIndex, Collection};
+use plan_index_embed::embed_query;
+use plan_index_plan::queries::{self, PHILOSOPHIES, SESSION_TEMPLATES, WEEK_STRUCTURES};
+use plan_index_plan::vocab::{LEVELS, RACES, phase_kind};
+use plan_index_plan::{Selected, plan};
 
 /// Index of the best row by f64 cosine (rows and query normalised here), earliest on ties.
 fn brute_force(index: &BakedIndex, collection: &Collection<'_>, text: &str) -> (usize, f64) {
@@ -102,7 +102,7 @@ fn semantic_mode_reports_the_rules_it_breaks() {
         let max_hard = semantic.philosophy.metadata["max_hard_days"]
             .as_i64()
             .expect("int");
-        let audit = plan_index::plan::rules::plan_problems(&semantic, max_hard);
+        let audit = plan_index_plan::rules::plan_problems(&semantic, max_hard);
         let reported = semantic
             .warnings
             .iter()

@@ -6,9 +6,9 @@
 mod plan_common;
 
 use plan_common::{grid, plan_index, without_timing};
-use plan_index::plan::rules::plan_problems;
-use plan_index::plan::vocab::{DAYS, HORIZON_DAYS, is_hard, is_running};
-use plan_index::plan::{Plan, PlanRequest, Selected, plan};
+use plan_index_plan::rules::plan_problems;
+use plan_index_plan::vocab::{DAYS, HORIZON_DAYS, is_hard, is_running};
+use plan_index_plan::{Plan, PlanRequest, Selected, plan};
 use serde_json::Value;
 
 fn list(sel: &Selected, key: &str) -> Vec<String> {

@@ -6,11 +6,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use plan_index::embed::{EmbedError, Embedder, QUERIES_COLLECTION};
-use plan_index::index::BakedIndex;
-use plan_index::index::bake::Manifest;
-use plan_index::index::format::sha256_hex;
-use plan_index::prepare::{self, PrepareError, output};
+use plan_index_core::Coded;
+use plan_index_embed::{EmbedError, Embedder, QUERIES_COLLECTION};
+use plan_index_format::Manifest;
+use plan_index_format::sha256_hex;
+use plan_index_prepare::{self as prepare, PrepareError, output};
 
 /// Deterministic vectors from the text's hash; counts the texts it embedded.
 struct Fake {
@@ -147,7 +147,7 @@ fn first_run_embeds_everything_and_the_result_bakes() {
     assert_eq!(manifest.model, "test/fake");
     assert_eq!((manifest.dim, manifest.metric.as_str()), (8, "cosine"));
 
-    let index = BakedIndex::open_dir(&d.out).expect("prepared output bakes");
+    let index = plan_index_testkit::open_dir(&d.out).expect("prepared output bakes");
     assert_eq!(index.model(), "test/fake");
     let notes = index.collection("notes").expect("notes");
     let ids: Vec<&str> = notes.items().iter().map(|i| i.id.as_str()).collect();
@@ -312,7 +312,7 @@ fn bad_document(relative: &str, text: &str, expect: &str) {
     write(&d.sources.join(relative), text);
     let fake = Fake::new("test/fake");
     let e = prepare::prepare(&d.sources, &d.out, &fake).expect_err("invalid source");
-    assert_eq!(e.code(), "invalid_source");
+    assert_eq!(e.code().as_str(), "invalid_source");
     let message = e.to_string();
     assert!(
         message.contains(relative),

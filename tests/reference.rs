@@ -6,8 +6,8 @@ mod common;
 use std::path::PathBuf;
 
 use common::{assert_same_ranking, naive_top_k};
-use plan_index::index::search::{self, Params, Query, Search, prepare_query, top_k};
-use plan_index::index::{BakedIndex, Metric};
+use plan_index_core::Metric;
+use plan_index_core::search::{Params, Query, prepare_query, top_k};
 
 fn reference_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/athlete-space");
@@ -25,7 +25,7 @@ fn reference_dir() -> Option<PathBuf> {
 #[test]
 fn reference_caches_bake_and_search_like_brute_force() {
     let Some(dir) = reference_dir() else { return };
-    let index = BakedIndex::open_dir(&dir).expect("the reference caches bake unchanged");
+    let index = plan_index_testkit::open_dir(&dir).expect("the reference caches bake unchanged");
     assert_eq!(index.model(), "unknown");
     assert_eq!(index.metric(), Metric::Cosine);
     assert_eq!(index.dim(), 1536);
@@ -66,15 +66,17 @@ fn reference_caches_bake_and_search_like_brute_force() {
 #[test]
 fn like_returns_the_item_first_with_score_one() {
     let Some(dir) = reference_dir() else { return };
-    let index = BakedIndex::open_dir(&dir).expect("the reference caches bake unchanged");
-    let request = Search {
+    let index = plan_index_testkit::open_dir(&dir).expect("the reference caches bake unchanged");
+    let request = plan_index_api::search::SearchSpec {
         collection: "week_structures".into(),
-        query: Query::Like("daniels__5k__intermediate__build__v1".into()),
+        query: plan_index_api::search::QueryInput::Engine(Query::Like(
+            "daniels__5k__intermediate__build__v1".into(),
+        )),
         k: 3,
         filters: vec![],
         min_score: None,
     };
-    let response = search::run(&index, &request).expect("search");
+    let response = plan_index_api::search::run(&index, request).expect("search");
     let results = response.results.expect("single query results");
     assert_eq!(results.len(), 3);
     assert_eq!(results[0].id, "daniels__5k__intermediate__build__v1");
@@ -89,7 +91,7 @@ fn like_returns_the_item_first_with_score_one() {
 #[test]
 fn filters_run_before_ranking_on_real_data() {
     let Some(dir) = reference_dir() else { return };
-    let index = BakedIndex::open_dir(&dir).expect("the reference caches bake unchanged");
+    let index = plan_index_testkit::open_dir(&dir).expect("the reference caches bake unchanged");
     let templates = index.collection("templates").expect("templates");
     let query = templates.vector(0).to_vec();
     let filters = vec!["session_type=long".parse().expect("filter")];

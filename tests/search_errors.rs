@@ -1,7 +1,8 @@
 //! Bad queries get typed errors with stable codes, never a panic.
 
-use plan_index::index::BakedIndex;
-use plan_index::index::search::{self, SearchRequest};
+use plan_index_api::ApiError;
+use plan_index_api::search::{self, SearchRequest, SearchResponse};
+use plan_index_core::BakedIndex;
 use serde_json::{Value, json};
 
 fn index() -> BakedIndex {
@@ -12,18 +13,18 @@ fn index() -> BakedIndex {
         {"id": "c", "embedding": [0.0, 0.0, 1.0], "metadata": {"kind": "x", "tags": [], "n": 2}}
     ]);
     std::fs::write(dir.path().join("things.json"), items.to_string()).expect("write");
-    BakedIndex::open_dir(dir.path()).expect("valid")
+    plan_index_testkit::open_dir(dir.path()).expect("valid")
 }
 
-fn run(body: Value) -> Result<search::SearchResponse, search::SearchError> {
+fn run(body: Value) -> Result<SearchResponse, ApiError> {
     let request: SearchRequest = serde_json::from_value(body).expect("request shape");
-    search::run(&index(), &request.into_search()?)
+    search::run(&index(), request.into_spec()?)
 }
 
 fn code(body: Value) -> &'static str {
     match run(body) {
         Ok(r) => panic!("expected an error, got {r:?}"),
-        Err(e) => e.code(),
+        Err(e) => e.code.as_str(),
     }
 }
 

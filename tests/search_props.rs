@@ -3,8 +3,8 @@
 mod common;
 
 use common::{assert_same_ranking, naive_top_k};
-use plan_index::index::BakedIndex;
-use plan_index::index::search::{Filter, Params, prepare_query, top_k};
+use plan_index_core::BakedIndex;
+use plan_index_core::search::{Filter, Params, prepare_query, top_k};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -88,7 +88,7 @@ fn open(case: &Case) -> BakedIndex {
     let manifest = json!({"model": "test", "dim": case.query.len(), "metric": case.metric});
     std::fs::write(dir.path().join("manifest.json"), manifest.to_string()).expect("write");
     std::fs::write(dir.path().join("c.json"), json!(items).to_string()).expect("write");
-    BakedIndex::open_dir(dir.path()).expect("valid random index")
+    plan_index_testkit::open_dir(dir.path()).expect("valid random index")
 }
 
 fn filter((field, value): (usize, usize)) -> Filter {

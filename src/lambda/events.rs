@@ -1,17 +1,22 @@
-//! Event-driven requests: SQS batches and EventBridge events. Each carries a search or plan
-//! request; the result is published (see [`super::publish`]) since nobody waits for the reply.
+//! Event-driven requests: SQS batches and EventBridge events, decoded into their
+//! `aws_lambda_events` types. Each carries a search or plan request; the result is published
+//! (see [`super::publish`]) since nobody waits for the reply.
 //!
 //! An SQS record that cannot be decoded, fails, or whose result cannot be published is named
-//! in `batchItemFailures`, so SQS retries only that record (and sends it to the dead-letter
-//! queue in the end) while the rest of the batch is done.
+//! in `batchItemFailures` ([`SqsBatchResponse`]), so SQS retries only that record (and sends it
+//! to the dead-letter queue in the end) while the rest of the batch is done.
 
-use serde_json::{Value, json};
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use plan_index_api::action::{self, Action};
+use plan_index_api::{ApiError, Code, ErrorFields, encode};
+use plan_index_core::BakedIndex;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
-use super::actions::{self, Action};
-use super::error::LambdaError;
+use super::Context;
 use super::publish::EVENT_SOURCE;
-use super::{Context, actions::Reply};
-use crate::index::BakedIndex;
 
 /// `detail-type` of a published result.
 fn result_type(action: &Action) -> &'static str {
@@ -22,11 +27,46 @@ fn result_type(action: &Action) -> &'static str {
     }
 }
 
+/// Where an event-borne request came from, echoed in its published result.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+enum Origin<'a> {
+    Sqs {
+        sqs_message_id: &'a str,
+    },
+    EventBridge {
+        event_id: Option<&'a str>,
+        detail_type: &'a str,
+    },
+}
+
+/// The detail of a published result.
+#[derive(Serialize)]
+struct ResultDetail<'a> {
+    request_id: &'a str,
+    origin: Origin<'a>,
+    action: &'static str,
+    result: Box<RawValue>,
+}
+
+/// The detail of a `RequestFailed` event.
+#[derive(Serialize)]
+struct FailedDetail<'a> {
+    request_id: &'a str,
+    origin: Origin<'a>,
+    error: ErrorFields<'a>,
+}
+
 /// What one event-borne request produced, ready to publish.
 struct Outcome {
     detail_type: &'static str,
-    detail: Value,
+    detail: Box<RawValue>,
     search_us: Option<f64>,
+}
+
+fn raw(text: String) -> Result<Box<RawValue>, ApiError> {
+    RawValue::from_string(text)
+        .map_err(|e| ApiError::new(Code::Internal, format!("encoded JSON did not parse: {e}")))
 }
 
 /// Runs one request; an error is returned for the caller to report, not published.
@@ -34,27 +74,27 @@ fn answer(
     index: &BakedIndex,
     ctx: &Context<'_>,
     request: Value,
-    origin: Value,
-) -> Result<Outcome, LambdaError> {
-    let action = actions::from_value(request, true)?;
+    origin: Origin<'_>,
+) -> Result<Outcome, ApiError> {
+    let action = action::from_value(request, true)?;
     let detail_type = result_type(&action);
     let name = action.name();
-    let reply: Reply = actions::run(index, ctx, action)?;
+    let reply = action::run(index, ctx.runtime(), action)?;
     let search_us = reply.search_us();
-    let detail = json!({
-        "request_id": ctx.request_id,
-        "origin": origin,
-        "action": name,
-        "result": reply.into_value()?,
-    });
+    let detail = ResultDetail {
+        request_id: &ctx.request_id,
+        origin,
+        action: name,
+        result: raw(encode(&reply)?)?,
+    };
     Ok(Outcome {
         detail_type,
-        detail,
+        detail: raw(encode(&detail)?)?,
         search_us,
     })
 }
 
-async fn publish(ctx: &Context<'_>, outcome: &Outcome) -> Result<Vec<&'static str>, LambdaError> {
+async fn publish(ctx: &Context<'_>, outcome: &Outcome) -> Result<Vec<&'static str>, ApiError> {
     if !ctx.publisher.is_enabled() {
         tracing::warn!(
             request_id = %ctx.request_id,
@@ -65,7 +105,7 @@ async fn publish(ctx: &Context<'_>, outcome: &Outcome) -> Result<Vec<&'static st
     ctx.publisher
         .publish(outcome.detail_type, &outcome.detail)
         .await
-        .map_err(|e| LambdaError::internal("publish_failed", e.to_string()))
+        .map_err(|e| ApiError::new(Code::PublishFailed, e.to_string()))
 }
 
 /// Totals of a batch, for logs and metrics.
@@ -80,46 +120,81 @@ pub struct BatchStats {
 }
 
 /// Handles an SQS batch; returns the `batchItemFailures` response and the batch's totals.
-pub async fn sqs(index: &BakedIndex, ctx: &Context<'_>, event: &Value) -> (Value, BatchStats) {
-    let mut failures = Vec::new();
+pub async fn sqs(
+    index: &BakedIndex,
+    ctx: &Context<'_>,
+    event: &Value,
+) -> (SqsBatchResponse, BatchStats) {
+    let mut response = SqsBatchResponse::default();
     let mut stats = BatchStats::default();
-    let records = event
-        .get("Records")
-        .and_then(Value::as_array)
-        .map_or(&[][..], Vec::as_slice);
-    for record in records {
+    let records: Vec<SqsMessage> = match SqsEvent::deserialize(event) {
+        Ok(batch) => batch.records,
+        // A batch whose envelope does not decode: one entry per record, so every record is
+        // retried (an id we cannot read is empty, which makes Lambda retry the whole batch).
+        Err(e) => {
+            tracing::warn!(request_id = %ctx.request_id, error = %e, "SQS batch does not decode");
+            let ids = event.get("Records").and_then(Value::as_array);
+            for record in ids.map_or(&[][..], Vec::as_slice) {
+                let id = record.get("messageId").and_then(Value::as_str);
+                response.batch_item_failures.push(failure(id.unwrap_or("")));
+                stats.failed += 1;
+            }
+            return (response, stats);
+        }
+    };
+    for record in &records {
         // An empty identifier makes Lambda retry the whole batch: right when we cannot say
         // which message this was.
-        let id = record
-            .get("messageId")
-            .and_then(Value::as_str)
-            .unwrap_or("");
+        let id = record.message_id.as_deref().unwrap_or("");
         match sqs_record(index, ctx, record, id).await {
             Ok(search_us) => {
                 stats.done += 1;
                 stats.search_us += search_us.unwrap_or(0.0);
             }
             Err(e) => {
-                tracing::warn!(request_id = %ctx.request_id, message_id = id, code = e.code, error = %e.message, "SQS record failed");
+                tracing::warn!(request_id = %ctx.request_id, message_id = id, code = %e.code, error = %e.message, "SQS record failed");
                 stats.failed += 1;
-                failures.push(json!({"itemIdentifier": id}));
+                response.batch_item_failures.push(failure(id));
             }
         }
     }
-    (json!({"batchItemFailures": failures}), stats)
+    (response, stats)
+}
+
+fn failure(id: &str) -> BatchItemFailure {
+    let mut failure = BatchItemFailure::default();
+    failure.item_identifier = id.to_string();
+    failure
 }
 
 async fn sqs_record(
     index: &BakedIndex,
     ctx: &Context<'_>,
-    record: &Value,
+    record: &SqsMessage,
     id: &str,
-) -> Result<Option<f64>, LambdaError> {
-    let body = record.get("body").and_then(Value::as_str).unwrap_or("");
-    let request = actions::parse_json(body.as_bytes())?;
-    let outcome = answer(index, ctx, request, json!({"sqs_message_id": id}))?;
+) -> Result<Option<f64>, ApiError> {
+    let body = record.body.as_deref().unwrap_or("");
+    let request = action::parse_json(body.as_bytes())?;
+    let outcome = answer(index, ctx, request, Origin::Sqs { sqs_message_id: id })?;
     publish(ctx, &outcome).await?;
     Ok(outcome.search_us)
+}
+
+/// The handler's reply to an EventBridge event (the result itself is published).
+#[derive(Debug, Serialize)]
+pub struct EventSummary {
+    /// `detail-type` of the published event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_type: Option<&'static str>,
+    /// Destinations reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<Vec<&'static str>>,
+    /// Why nothing was published, when nothing was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<&'static str>,
+    /// Why the event was not answered at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ignored: Option<&'static str>,
 }
 
 /// Handles an EventBridge event: `detail` is the request. A request that cannot be served is
@@ -129,26 +204,56 @@ pub async fn eventbridge(
     index: &BakedIndex,
     ctx: &Context<'_>,
     event: &Value,
-) -> Result<(Value, Option<f64>), LambdaError> {
-    if event.get("source").and_then(Value::as_str) == Some(EVENT_SOURCE) {
+) -> Result<(EventSummary, Option<f64>), ApiError> {
+    let event = EventBridgeEvent::<Value>::deserialize(event).map_err(|e| {
+        ApiError::new(
+            Code::InvalidEvent,
+            format!("the EventBridge event does not decode: {e}"),
+        )
+    })?;
+    if event.source == EVENT_SOURCE {
         // Our own results must never be answered again, whatever the rules say.
-        return Ok((
-            json!({"ignored": "event published by plan-index itself"}),
-            None,
-        ));
+        let summary = EventSummary {
+            detail_type: None,
+            published: None,
+            note: None,
+            ignored: Some("event published by plan-index itself"),
+        };
+        return Ok((summary, None));
     }
-    let origin = json!({"event_id": event.get("id"), "detail_type": event.get("detail-type")});
-    let request = event.get("detail").cloned().unwrap_or(Value::Null);
-    let outcome = answer(index, ctx, request, origin.clone()).unwrap_or_else(|e| Outcome {
-        detail_type: "RequestFailed",
-        detail: json!({"request_id": ctx.request_id, "origin": origin, "error": e.to_body()["error"]}),
-        search_us: None,
-    });
+    let origin = Origin::EventBridge {
+        event_id: event.id.as_deref(),
+        detail_type: &event.detail_type,
+    };
+    let outcome = match answer(index, ctx, event.detail.clone(), origin.clone()) {
+        Ok(outcome) => outcome,
+        Err(e) => failed_outcome(ctx, origin, &e)?,
+    };
     let reached = publish(ctx, &outcome).await?;
-    let mut summary = json!({"detail_type": outcome.detail_type, "published": reached});
-    if !ctx.publisher.is_enabled() {
-        summary["note"] =
-            "not published: neither RESULT_QUEUE_URL nor RESULT_EVENT_BUS is set".into();
-    }
+    let note = (!ctx.publisher.is_enabled())
+        .then_some("not published: neither RESULT_QUEUE_URL nor RESULT_EVENT_BUS is set");
+    let summary = EventSummary {
+        detail_type: Some(outcome.detail_type),
+        published: Some(reached),
+        note,
+        ignored: None,
+    };
     Ok((summary, outcome.search_us))
+}
+
+fn failed_outcome(
+    ctx: &Context<'_>,
+    origin: Origin<'_>,
+    error: &ApiError,
+) -> Result<Outcome, ApiError> {
+    let detail = FailedDetail {
+        request_id: &ctx.request_id,
+        origin,
+        error: error.body().error,
+    };
+    Ok(Outcome {
+        detail_type: "RequestFailed",
+        detail: raw(encode(&detail)?)?,
+        search_us: None,
+    })
 }

@@ -1,15 +1,21 @@
-//! HTTP events (API Gateway REST v1, HTTP API v2, Function URLs): method, path and body out of
-//! the event, the route table, and the proxy response every one of them accepts.
+//! HTTP events (API Gateway REST v1, HTTP API v2, Function URLs): the typed request out of the
+//! event, the route table, and the typed proxy response.
 //!
 //! REST APIs and HTTP APIs on a named stage put the stage in front of the path
 //! (`/prod/v1/search`), and a `{proxy+}` resource carries the path in `pathParameters`, so
 //! every spelling the event offers is tried against the route table, with and without the stage.
 
+use aws_lambda_events::apigw::{
+    ApiGatewayProxyRequest, ApiGatewayProxyResponse, ApiGatewayV2httpRequest,
+    ApiGatewayV2httpResponse,
+};
+use aws_lambda_events::encodings::Body as ResponseBody;
+use aws_lambda_events::http::{HeaderMap, HeaderValue};
 use base64::Engine as _;
-use serde_json::{Map, Value, json};
-
-use super::actions::{self, Action, Body};
-use super::error::{Failure, LambdaError};
+use plan_index_api::action::{self, Action, Body};
+use plan_index_api::{ApiError, Code};
+use serde::Deserialize;
+use serde_json::Value;
 
 /// Largest request body accepted (after base64 decoding): 1 MiB.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -37,51 +43,89 @@ pub enum Route {
 }
 
 /// Path, method and route of every endpoint.
-const ROUTES: &[(&str, &str, Route)] = &[
+pub const ROUTES: &[(&str, &str, Route)] = &[
     ("/health", "GET", Route::Health),
     ("/v1/collections", "GET", Route::Collections),
     ("/v1/search", "POST", Route::Search),
     ("/v1/plan", "POST", Route::Plan),
 ];
 
-/// The parts of an HTTP event the routes need.
+/// The parts of an HTTP event the routes need, whichever payload format carried them.
 #[derive(Debug)]
-pub struct HttpRequest<'a> {
+pub struct HttpRequest {
     /// Upper-case method.
     pub method: String,
     /// The path as routed (stage removed when that made it match).
     pub path: String,
     /// The matched route, if any.
     pub route: Option<(&'static str, &'static str, Route)>,
-    event: &'a Value,
+    body: Option<String>,
+    is_base64: bool,
 }
 
-fn text<'v>(value: &'v Value, pointer: &str) -> Option<&'v str> {
-    value.pointer(pointer).and_then(Value::as_str)
+/// The envelope fields both payload formats share, before routing.
+struct Envelope {
+    method: String,
+    stage: Option<String>,
+    paths: Vec<String>,
+    body: Option<String>,
+    is_base64: bool,
 }
 
-/// Reads method and path from an event of the given format.
-pub fn request(event: &Value, format: Format) -> HttpRequest<'_> {
-    let method = match format {
-        Format::RestV1 => text(event, "/httpMethod"),
-        Format::HttpV2 => text(event, "/requestContext/http/method"),
+impl From<ApiGatewayProxyRequest> for Envelope {
+    fn from(e: ApiGatewayProxyRequest) -> Envelope {
+        let proxy = e.path_parameters.get("proxy").map(|p| format!("/{p}"));
+        Envelope {
+            method: e.http_method.as_str().to_ascii_uppercase(),
+            stage: e.request_context.stage,
+            paths: [e.path, e.request_context.path, proxy]
+                .into_iter()
+                .flatten()
+                .collect(),
+            body: e.body,
+            is_base64: e.is_base64_encoded,
+        }
     }
-    .unwrap_or("")
-    .to_ascii_uppercase();
-    let stage = text(event, "/requestContext/stage").filter(|s| *s != "$default");
-    let proxy = text(event, "/pathParameters/proxy").map(|p| format!("/{p}"));
-    let raw: Vec<&str> = match format {
-        Format::RestV1 => vec![text(event, "/path"), text(event, "/requestContext/path")],
-        Format::HttpV2 => vec![
-            text(event, "/rawPath"),
-            text(event, "/requestContext/http/path"),
-        ],
+}
+
+impl From<ApiGatewayV2httpRequest> for Envelope {
+    fn from(e: ApiGatewayV2httpRequest) -> Envelope {
+        let proxy = e.path_parameters.get("proxy").map(|p| format!("/{p}"));
+        let http = e.request_context.http;
+        Envelope {
+            method: http.method.as_str().to_ascii_uppercase(),
+            stage: e.request_context.stage,
+            paths: [e.raw_path, http.path, proxy]
+                .into_iter()
+                .flatten()
+                .collect(),
+            body: e.body,
+            is_base64: e.is_base64_encoded,
+        }
     }
-    .into_iter()
-    .flatten()
-    .chain(proxy.as_deref())
-    .collect();
-    let candidates: Vec<&str> = raw
+}
+
+/// Decodes an HTTP event of the given format into the typed `aws_lambda_events` request, then
+/// routes it. An envelope that does not decode (a body that is not a string, a method that is
+/// not a token) is an `invalid_event`, answered in the same format.
+pub fn request(event: &Value, format: Format) -> Result<HttpRequest, ApiError> {
+    let envelope = match format {
+        Format::RestV1 => ApiGatewayProxyRequest::deserialize(event).map(Envelope::from),
+        Format::HttpV2 => ApiGatewayV2httpRequest::deserialize(event).map(Envelope::from),
+    }
+    .map_err(|e| {
+        ApiError::new(
+            Code::InvalidEvent,
+            format!("the HTTP event does not decode: {e}"),
+        )
+    })?;
+    Ok(route(envelope))
+}
+
+fn route(envelope: Envelope) -> HttpRequest {
+    let stage = envelope.stage.as_deref().filter(|s| *s != "$default");
+    let candidates: Vec<&str> = envelope
+        .paths
         .iter()
         .flat_map(|p| [Some(normalise(p)), strip_stage(p, stage)])
         .flatten()
@@ -92,10 +136,11 @@ pub fn request(event: &Value, format: Format) -> HttpRequest<'_> {
         None => candidates.first().unwrap_or(&"/").to_string(),
     };
     HttpRequest {
-        method,
+        method: envelope.method,
         path,
         route,
-        event,
+        body: envelope.body,
+        is_base64: envelope.is_base64,
     }
 }
 
@@ -115,13 +160,12 @@ fn find_route(path: &str) -> Option<(&'static str, &'static str, Route)> {
     ROUTES.iter().copied().find(|(p, _, _)| *p == path)
 }
 
-impl HttpRequest<'_> {
+impl HttpRequest {
     /// The action this request asks for, or why it cannot be served (404, 405, 413, 400, 422).
-    pub fn action(&self) -> Result<Action, LambdaError> {
+    pub fn action(&self) -> Result<Action, ApiError> {
         let Some((path, method, route)) = self.route else {
-            return Err(LambdaError::new(
-                crate::error::ErrorKind::NotFound,
-                "unknown_route",
+            return Err(ApiError::new(
+                Code::UnknownRoute,
                 format!(
                     "no route {} {}; routes: GET /health, GET /v1/collections, POST /v1/search, POST /v1/plan",
                     self.method, self.path
@@ -129,42 +173,24 @@ impl HttpRequest<'_> {
             ));
         };
         if self.method != method {
-            return Err(LambdaError {
-                code: "method_not_allowed",
-                message: format!("{path} accepts {method}, not {}", self.method),
-                failure: Failure::MethodNotAllowed { allow: method },
-            });
+            return Err(ApiError::method_not_allowed(
+                method,
+                format!("{path} accepts {method}, not {}", self.method),
+            ));
         }
         match route {
             Route::Health => Ok(Action::Health),
             Route::Collections => Ok(Action::Collections),
-            Route::Search => actions::action("search", Body::Bytes(&self.body()?)),
-            Route::Plan => actions::action("plan", Body::Bytes(&self.body()?)),
+            Route::Search => action::action("search", Body::Bytes(&self.body()?)),
+            Route::Plan => action::action("plan", Body::Bytes(&self.body()?)),
         }
     }
 
     /// The body's bytes: base64-decoded when flagged, at most [`MAX_BODY_BYTES`], not empty.
-    fn body(&self) -> Result<Vec<u8>, LambdaError> {
-        let raw = match self.event.get("body") {
-            None | Some(Value::Null) => "",
-            Some(Value::String(s)) => s.as_str(),
-            Some(other) => {
-                return Err(LambdaError::bad_request(
-                    "invalid_event",
-                    format!(
-                        "the event's body must be a string, got {}",
-                        actions::json_type(other)
-                    ),
-                ));
-            }
-        };
-        let base64 = self
-            .event
-            .get("isBase64Encoded")
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+    fn body(&self) -> Result<Vec<u8>, ApiError> {
+        let raw = self.body.as_deref().unwrap_or("");
         // Checked before decoding too, so an oversized body is never copied.
-        let limit = if base64 {
+        let limit = if self.is_base64 {
             MAX_BODY_BYTES.div_ceil(3) * 4
         } else {
             MAX_BODY_BYTES
@@ -172,12 +198,12 @@ impl HttpRequest<'_> {
         if raw.len() > limit {
             return Err(too_large(raw.len()));
         }
-        let bytes = if base64 {
+        let bytes = if self.is_base64 {
             base64::engine::general_purpose::STANDARD
                 .decode(raw.trim())
                 .map_err(|e| {
-                    LambdaError::bad_request(
-                        "invalid_base64",
+                    ApiError::new(
+                        Code::InvalidBase64,
                         format!("the body is flagged base64 but does not decode: {e}"),
                     )
                 })?
@@ -188,8 +214,8 @@ impl HttpRequest<'_> {
             return Err(too_large(bytes.len()));
         }
         if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Err(LambdaError::bad_request(
-                "missing_body",
+            return Err(ApiError::new(
+                Code::MissingBody,
                 format!("{} {} needs a JSON body", self.method, self.path),
             ));
         }
@@ -197,15 +223,39 @@ impl HttpRequest<'_> {
     }
 }
 
-fn too_large(bytes: usize) -> LambdaError {
-    LambdaError {
-        code: "body_too_large",
-        message: format!("the body has {bytes} bytes; the limit is {MAX_BODY_BYTES}"),
-        failure: Failure::TooLarge,
+fn too_large(bytes: usize) -> ApiError {
+    ApiError::new(
+        Code::BodyTooLarge,
+        format!("the body has {bytes} bytes; the limit is {MAX_BODY_BYTES}"),
+    )
+}
+
+/// A proxy response of either format.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum HttpResponse {
+    /// Payload 1.0.
+    RestV1(ApiGatewayProxyResponse),
+    /// Payload 2.0 (HTTP API, Function URL).
+    HttpV2(ApiGatewayV2httpResponse),
+}
+
+impl HttpResponse {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        let code = match self {
+            HttpResponse::RestV1(r) => r.status_code,
+            HttpResponse::HttpV2(r) => r.status_code,
+        };
+        u16::try_from(code).unwrap_or(500)
     }
 }
 
-/// The proxy response in the event's format (payload 2.0 adds `cookies`, which strict readers
+fn header(value: &str) -> HeaderValue {
+    HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+/// The proxy response in the event's format (payload 2.0 carries `cookies`, which strict readers
 /// of Function URL responses, such as cargo-lambda's emulator, require).
 pub fn response(
     format: Format,
@@ -213,32 +263,40 @@ pub fn response(
     body: String,
     request_id: &str,
     allow: Option<&str>,
-) -> Value {
-    let mut headers = Map::new();
-    headers.insert("content-type".into(), json!("application/json"));
-    headers.insert("x-request-id".into(), json!(request_id));
+) -> HttpResponse {
+    let mut headers = HeaderMap::new();
+    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    headers.insert("x-request-id", header(request_id));
     if let Some(allow) = allow {
-        headers.insert("allow".into(), json!(allow));
+        headers.insert("allow", header(allow));
     }
-    let mut response = json!({
-        "statusCode": status,
-        "headers": headers,
-        "body": body,
-        "isBase64Encoded": false,
-    });
-    if format == Format::HttpV2 {
-        response["cookies"] = json!([]);
+    let status_code = i64::from(status);
+    let body = Some(ResponseBody::Text(body));
+    match format {
+        Format::RestV1 => {
+            let mut r = ApiGatewayProxyResponse::default();
+            r.status_code = status_code;
+            r.headers = headers;
+            r.body = body;
+            HttpResponse::RestV1(r)
+        }
+        Format::HttpV2 => {
+            let mut r = ApiGatewayV2httpResponse::default();
+            r.status_code = status_code;
+            r.headers = headers;
+            r.body = body;
+            HttpResponse::HttpV2(r)
+        }
     }
-    response
 }
 
 /// The proxy response for an error.
-pub fn error_response(format: Format, error: &LambdaError, request_id: &str) -> Value {
+pub fn error_response(format: Format, error: &ApiError, request_id: &str) -> HttpResponse {
     response(
         format,
         error.status(),
-        error.to_body().to_string(),
+        plan_index_api::encode_error(error),
         request_id,
-        error.allow(),
+        error.allow,
     )
 }

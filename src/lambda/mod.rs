@@ -1,12 +1,11 @@
 //! Events in, responses out: the one Lambda handler behind every trigger.
 //!
-//! The runtime hands over a `serde_json::Value`; [`classify`] decides by its shape which
-//! source sent it (a bare `#[serde(untagged)]` enum would read an S3 `Records` event or `[]`
-//! as an SQS batch). Every source ends in the same [`actions::run`], so a search is validated
-//! and answered identically over HTTP, direct invocation, SQS and EventBridge.
+//! The runtime hands over the payload; [`classify`] decides by its shape which source sent it
+//! (a bare `#[serde(untagged)]` enum would read an S3 `Records` event or `[]` as an SQS batch),
+//! then the event is decoded into its `aws_lambda_events` type. Every source ends in the same
+//! [`plan_index_api::action::run`] and the same encoder, so a search is validated, answered
+//! and encoded identically over HTTP, direct invocation, SQS and EventBridge.
 
-pub mod actions;
-pub mod error;
 pub mod events;
 pub mod http;
 pub mod observe;
@@ -14,13 +13,18 @@ pub mod publish;
 
 use std::time::Instant;
 
-use serde_json::{Value, json};
+use aws_lambda_events::sqs::SqsBatchResponse;
+use plan_index_api::action::{self, Body};
+use plan_index_api::{ApiError, Code, Runtime, encode, encode_error};
+use plan_index_core::BakedIndex;
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
 
-pub use error::LambdaError;
 pub use publish::Publisher;
 
-use crate::index::BakedIndex;
-use actions::Body;
+use events::EventSummary;
+use http::HttpResponse;
 use observe::Summary;
 
 /// What the handler needs besides the event; tests and benchmarks build their own.
@@ -37,6 +41,14 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// What `health` reports about this process.
+    pub fn runtime(&self) -> Runtime<'a> {
+        Runtime {
+            cold_start: self.cold_start,
+            publishing: self.publisher.describe(),
+        }
+    }
+
     /// A warm context with metrics on.
     pub fn new(request_id: impl Into<String>, publisher: &'a Publisher) -> Context<'a> {
         Context {
@@ -127,6 +139,27 @@ pub fn classify(event: &Value) -> Source {
     Source::Unknown
 }
 
+/// The handler's reply, typed until lambda_runtime serializes it once.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum Response {
+    /// An API Gateway or Function URL proxy response.
+    Http(HttpResponse),
+    /// An SQS batch's failures.
+    Batch(SqsBatchResponse),
+    /// An EventBridge event's summary.
+    Event(EventSummary),
+    /// A direct invocation's reply or error body, already encoded.
+    Json(Box<RawValue>),
+}
+
+impl Response {
+    /// The reply as JSON text (what the runtime sends back).
+    pub fn to_json(&self) -> Result<String, ApiError> {
+        encode(self)
+    }
+}
+
 /// Handles one invocation. HTTP and direct errors are answered in the response; only an event
 /// of unknown shape, or an EventBridge result that could not be published, is an `Err` (a
 /// function error, so the caller or Lambda's retry machinery sees it).
@@ -134,7 +167,7 @@ pub async fn handle(
     index: &BakedIndex,
     ctx: &Context<'_>,
     event: Value,
-) -> Result<Value, LambdaError> {
+) -> Result<Response, ApiError> {
     let started = Instant::now();
     let source = classify(&event);
     let (result, route, status, search_us) = dispatch(index, ctx, source, &event).await;
@@ -149,7 +182,7 @@ pub async fn handle(
     result
 }
 
-type Dispatched = (Result<Value, LambdaError>, String, u16, Option<f64>);
+type Dispatched = (Result<Response, ApiError>, String, u16, Option<f64>);
 
 async fn dispatch(
     index: &BakedIndex,
@@ -167,10 +200,17 @@ async fn dispatch(
             let (response, stats) = events::sqs(index, ctx, event).await;
             let status = if stats.failed == 0 { 200 } else { 207 };
             let route = format!("batch:{}ok/{}failed", stats.done, stats.failed);
-            (Ok(response), route, status, Some(stats.search_us))
+            (
+                Ok(Response::Batch(response)),
+                route,
+                status,
+                Some(stats.search_us),
+            )
         }
         Source::EventBridge => match events::eventbridge(index, ctx, event).await {
-            Ok((response, search_us)) => (Ok(response), "event".into(), 200, search_us),
+            Ok((summary, search_us)) => {
+                (Ok(Response::Event(summary)), "event".into(), 200, search_us)
+            }
             Err(e) => {
                 let status = e.status();
                 (Err(e), "event".into(), status, None)
@@ -189,26 +229,28 @@ fn http_event(
     event: &Value,
     format: http::Format,
 ) -> Dispatched {
-    let request = http::request(event, format);
+    let request = match http::request(event, format) {
+        Ok(request) => request,
+        Err(e) => {
+            let status = e.status();
+            let response = http::error_response(format, &e, &ctx.request_id);
+            return (Ok(Response::Http(response)), "invalid".into(), status, None);
+        }
+    };
     let route = format!("{} {}", request.method, request.path);
     let answered = request
         .action()
-        .and_then(|action| actions::run(index, ctx, action))
-        .and_then(|reply| Ok((reply.to_json_string()?, reply.search_us())));
-    match answered {
-        Ok((body, search_us)) => (
-            Ok(http::response(format, 200, body, &ctx.request_id, None)),
-            route,
-            200,
-            search_us,
-        ),
-        Err(e) => (
-            Ok(http::error_response(format, &e, &ctx.request_id)),
-            route,
-            e.status(),
-            None,
-        ),
-    }
+        .and_then(|action| action::run(index, ctx.runtime(), action))
+        .and_then(|reply| Ok((encode(&reply)?, reply.search_us())));
+    let response = match answered {
+        Ok((body, search_us)) => {
+            let response = http::response(format, 200, body, &ctx.request_id, None);
+            return (Ok(Response::Http(response)), route, 200, search_us);
+        }
+        Err(e) => http::error_response(format, &e, &ctx.request_id),
+    };
+    let status = response.status();
+    (Ok(Response::Http(response)), route, status, None)
 }
 
 fn direct(index: &BakedIndex, ctx: &Context<'_>, event: &Value) -> Dispatched {
@@ -221,21 +263,24 @@ fn direct(index: &BakedIndex, ctx: &Context<'_>, event: &Value) -> Dispatched {
     if let Some(fields) = body.as_object_mut() {
         fields.remove("action");
     }
-    let answered = actions::action(&name, Body::Json(body)).and_then(|action| {
-        let reply = actions::run(index, ctx, action)?;
-        let search_us = reply.search_us();
-        Ok((reply.into_value()?, search_us))
+    let answered = action::action(&name, Body::Json(body)).and_then(|action| {
+        let reply = action::run(index, ctx.runtime(), action)?;
+        Ok((encode(&reply)?, reply.search_us()))
     });
-    match answered {
-        Ok((value, search_us)) => (Ok(value), name, 200, search_us),
+    let (text, status, search_us) = match answered {
+        Ok((text, search_us)) => (text, 200, search_us),
+        Err(e) => (encode_error(&e), e.status(), None),
+    };
+    match RawValue::from_string(text) {
+        Ok(raw) => (Ok(Response::Json(raw)), name, status, search_us),
         Err(e) => {
-            let status = e.status();
-            (Ok(e.to_body()), name, status, None)
+            let e = ApiError::new(Code::Internal, format!("encoded reply did not parse: {e}"));
+            (Err(e), name, 500, None)
         }
     }
 }
 
-fn unknown_event(event: &Value) -> LambdaError {
+fn unknown_event(event: &Value) -> ApiError {
     let what = match event {
         Value::Object(o) => {
             let keys: Vec<&str> = o.keys().map(String::as_str).take(8).collect();
@@ -247,13 +292,20 @@ fn unknown_event(event: &Value) -> LambdaError {
                 .unwrap_or_default();
             format!("an object with keys {keys:?}{source}")
         }
-        other => actions::json_type(other).to_string(),
+        other => action::json_type(other).to_string(),
     };
-    LambdaError::bad_request(
-        "unsupported_event",
+    ApiError::new(
+        Code::UnsupportedEvent,
         format!(
-            "unsupported event: {what}; send an API Gateway or Function URL request, an SQS batch, an EventBridge event or {}",
-            json!({"action": "search|plan|health", "...": "the request body"})
+            "unsupported event: {what}; send an API Gateway or Function URL request, an SQS batch, an EventBridge event or {{\"...\":\"the request body\",\"action\":\"search|plan|health\"}}"
         ),
     )
+}
+
+/// A function error as the runtime reports it: the code as `errorType`.
+pub fn diagnostic(e: ApiError) -> lambda_runtime::Diagnostic {
+    lambda_runtime::Diagnostic {
+        error_type: e.code.to_string(),
+        error_message: e.message,
+    }
 }

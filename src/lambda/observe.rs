@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use super::Context;
-use super::actions::round1;
+use plan_index_api::round1;
 
 /// Metric namespace.
 pub const NAMESPACE: &str = "PlanIndex";

@@ -7,7 +7,9 @@
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
-use serde_json::{Value, json};
+use plan_index_api::Publishing;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use tokio::sync::OnceCell;
 
 /// `source` of every event this function publishes.
@@ -22,6 +24,15 @@ pub const BUS_ENV: &str = "RESULT_EVENT_BUS";
 pub struct Publisher {
     queue: Option<(aws_sdk_sqs::Client, String)>,
     bus: Option<(aws_sdk_eventbridge::Client, String)>,
+    described: Publishing,
+}
+
+/// The body of a result message on the result queue.
+#[derive(Serialize)]
+struct QueueMessage<'a> {
+    #[serde(rename = "type")]
+    detail_type: &'a str,
+    detail: &'a RawValue,
 }
 
 /// A result that could not be delivered.
@@ -49,6 +60,10 @@ impl Publisher {
         bus: Option<String>,
     ) -> Publisher {
         Publisher {
+            described: Publishing {
+                queue: queue_url.clone(),
+                event_bus: bus.clone(),
+            },
             queue: queue_url.map(|url| (aws_sdk_sqs::Client::new(config), url)),
             bus: bus.map(|name| (aws_sdk_eventbridge::Client::new(config), name)),
         }
@@ -79,11 +94,8 @@ impl Publisher {
     }
 
     /// Where results go, for `/health` and logs.
-    pub fn describe(&self) -> Value {
-        json!({
-            "queue": self.queue.as_ref().map(|(_, url)| url),
-            "event_bus": self.bus.as_ref().map(|(_, name)| name),
-        })
+    pub fn describe(&self) -> &Publishing {
+        &self.described
     }
 
     /// Sends `detail` to every destination; returns the destinations reached (none when
@@ -91,11 +103,18 @@ impl Publisher {
     pub async fn publish(
         &self,
         detail_type: &str,
-        detail: &Value,
+        detail: &RawValue,
     ) -> Result<Vec<&'static str>, PublishError> {
         let mut reached = Vec::new();
         if let Some((client, url)) = &self.queue {
-            let body = json!({"type": detail_type, "detail": detail}).to_string();
+            let message = QueueMessage {
+                detail_type,
+                detail,
+            };
+            let body = plan_index_api::encode(&message).map_err(|e| PublishError {
+                destination: "sqs",
+                message: e.message,
+            })?;
             client
                 .send_message()
                 .queue_url(url)
@@ -110,7 +129,7 @@ impl Publisher {
                 .event_bus_name(bus)
                 .source(EVENT_SOURCE)
                 .detail_type(detail_type)
-                .detail(detail.to_string())
+                .detail(detail.get())
                 .build();
             let output = client
                 .put_events()

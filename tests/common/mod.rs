@@ -1,8 +1,8 @@
 //! Helpers shared by the integration tests: a naive scalar ranking to check search against.
 #![allow(dead_code)]
 
-use plan_index::index::search::{Filter, Hit};
-use plan_index::index::{Collection, Metric};
+use plan_index_core::search::{Filter, Hit};
+use plan_index_core::{Collection, Metric};
 
 /// Scores every row in f64 with plain loops, filters, thresholds, sorts (score desc, row asc).
 pub fn naive_top_k(

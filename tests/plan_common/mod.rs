@@ -2,11 +2,12 @@
 //! over the whole grid, and plan JSON without its timing.
 #![allow(dead_code)]
 
-use plan_index::embed::QUERIES_COLLECTION;
-use plan_index::index::{BakedIndex, baked};
-use plan_index::plan::queries::{KNOWLEDGE, PHILOSOPHIES, SESSION_TEMPLATES, WEEK_STRUCTURES};
-use plan_index::plan::vocab::{LEVELS, MAX_DAYS, MIN_DAYS, RACES};
-use plan_index::plan::{Plan, PlanRequest};
+use plan_index::baked;
+use plan_index_core::BakedIndex;
+use plan_index_embed::QUERIES_COLLECTION;
+use plan_index_plan::queries::{KNOWLEDGE, PHILOSOPHIES, SESSION_TEMPLATES, WEEK_STRUCTURES};
+use plan_index_plan::vocab::{LEVELS, MAX_DAYS, MIN_DAYS, RACES};
+use plan_index_plan::{Plan, PlanRequest};
 
 /// Plan lengths the grid covers.
 pub const WEEK_COUNTS: [i64; 4] = [4, 12, 16, 24];

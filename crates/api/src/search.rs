@@ -1,0 +1,235 @@
+//! The search contract: what JSON callers send (`POST /v1/search`, direct, SQS, EventBridge,
+//! the CLI) and what they get back, and the one function that answers it.
+//!
+//! A text query is resolved to a vector here, once, through `plan_index_embed`; the engine in
+//! `plan_index_core` only ever sees vectors.
+
+use std::time::Instant;
+
+use plan_index_core::search::{self, DEFAULT_K, Filter, Hit, Query, Search, SearchError};
+use plan_index_core::{BakedIndex, Collection};
+use plan_index_embed::{EmbeddedBy, embed_query};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::round1;
+use crate::vector_input::VectorInput;
+
+/// A search as JSON callers send it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchRequest {
+    /// Collection to search.
+    pub collection: String,
+    /// One vector, or an array of vectors.
+    #[serde(default)]
+    pub vector: Option<VectorInput>,
+    /// A text query.
+    #[serde(default)]
+    pub text: Option<String>,
+    /// Id of an item to search like.
+    #[serde(default)]
+    pub like: Option<String>,
+    /// Results per query (1 to 10,000; default 10).
+    #[serde(default)]
+    pub k: Option<Value>,
+    /// `{"key": value}` filters.
+    #[serde(default, rename = "where")]
+    pub filters: Option<serde_json::Map<String, Value>>,
+    /// Minimum score.
+    #[serde(default)]
+    pub min_score: Option<Value>,
+}
+
+/// What to search with, before any text is embedded.
+#[derive(Clone, Debug, PartialEq)]
+pub enum QueryInput {
+    /// Vectors or an item id: the engine's own query.
+    Engine(Query),
+    /// A text, resolved to a vector by [`search`].
+    Text(String),
+}
+
+/// A validated search request.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchSpec {
+    /// Collection to search.
+    pub collection: String,
+    /// What to search with.
+    pub query: QueryInput,
+    /// Results per query.
+    pub k: usize,
+    /// Metadata filters, ANDed.
+    pub filters: Vec<Filter>,
+    /// Drop results scoring below this.
+    pub min_score: Option<f32>,
+}
+
+/// A result as returned to callers.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchResult {
+    /// Item id.
+    pub id: String,
+    /// Similarity; higher is better.
+    pub score: f32,
+    /// The item's metadata.
+    pub metadata: serde_json::Map<String, Value>,
+    /// The embedded text, when stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// The item's payload, when stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Value>,
+}
+
+/// One query's results in a batch.
+#[derive(Clone, Debug, Serialize)]
+pub struct QueryResults {
+    /// Ranked results.
+    pub results: Vec<SearchResult>,
+}
+
+/// The answer to a search.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchResponse {
+    /// Collection searched.
+    pub collection: String,
+    /// Results asked for per query.
+    pub k: usize,
+    /// Ranked results (single query).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub results: Option<Vec<SearchResult>>,
+    /// One result list per query (batch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queries: Option<Vec<QueryResults>>,
+    /// For text queries: whether the vector was baked or computed by the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedded: Option<EmbeddedBy>,
+    /// Microseconds spent embedding and searching (no I/O, no JSON).
+    pub search_us: f64,
+}
+
+impl SearchRequest {
+    /// Validates the JSON fields into a [`SearchSpec`].
+    pub fn into_spec(self) -> Result<SearchSpec, ApiError> {
+        let query = match (self.vector, self.text, self.like) {
+            (Some(v), None, None) => QueryInput::Engine(v.into_query()?),
+            (None, Some(t), None) => QueryInput::Text(t),
+            (None, None, Some(id)) => QueryInput::Engine(Query::Like(id)),
+            _ => {
+                return Err(SearchError::InvalidRequest(
+                    "give exactly one of \"vector\", \"text\" or \"like\"".into(),
+                )
+                .into());
+            }
+        };
+        let k = match self.k {
+            None | Some(Value::Null) => DEFAULT_K,
+            Some(v) => parse_k(&v)?,
+        };
+        let min_score = match self.min_score {
+            None | Some(Value::Null) => None,
+            Some(Value::Number(n)) => n.as_f64().map(|x| x as f32),
+            Some(other) => {
+                return Err(SearchError::InvalidRequest(format!(
+                    "min_score must be a number, got {other}"
+                ))
+                .into());
+            }
+        };
+        let filters = self
+            .filters
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(key, value)| filter_from_json(key, value))
+            .collect::<Result<_, _>>()?;
+        Ok(SearchSpec {
+            collection: self.collection,
+            query,
+            k,
+            filters,
+            min_score,
+        })
+    }
+}
+
+fn parse_k(v: &Value) -> Result<usize, SearchError> {
+    let k = v
+        .as_f64()
+        .filter(|k| k.fract() == 0.0)
+        .ok_or_else(|| SearchError::InvalidK(format!("k must be a whole number, got {v}")))?;
+    search::check_k(k)
+}
+
+fn filter_from_json(key: String, value: Value) -> Result<Filter, SearchError> {
+    let value = match value {
+        Value::String(s) => s,
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => {
+            return Err(SearchError::InvalidRequest(format!(
+                "filter {key:?} must be a string, number or boolean, got {other}"
+            )));
+        }
+    };
+    Ok(Filter { key, value })
+}
+
+/// Answers a search: resolves a text query once, ranks, and builds the results.
+pub fn run(index: &BakedIndex, spec: SearchSpec) -> Result<SearchResponse, ApiError> {
+    let started = Instant::now();
+    let batch = matches!(spec.query, QueryInput::Engine(Query::Batch(_)));
+    let (query, embedded) = match spec.query {
+        QueryInput::Engine(query) => (query, None),
+        QueryInput::Text(text) => {
+            // Refuse an unknown collection before paying for a model call.
+            let collection = search::find_collection(index, &spec.collection)?;
+            search::check_filters(&collection, &spec.filters)?;
+            let found = embed_query(index, &text)?;
+            (Query::Vector(found.vector), Some(found.embedded))
+        }
+    };
+    let search = Search {
+        collection: spec.collection,
+        query,
+        k: spec.k,
+        filters: spec.filters,
+        min_score: spec.min_score,
+    };
+    let ranked = search::run(index, &search)?;
+    let search_us = round1(started.elapsed().as_secs_f64() * 1e6);
+    let mut lists = ranked.lists.iter().map(|hits| {
+        hits.iter()
+            .map(|h| result(&ranked.collection, *h))
+            .collect()
+    });
+    let (results, queries) = if batch {
+        (
+            None,
+            Some(lists.map(|results| QueryResults { results }).collect()),
+        )
+    } else {
+        (lists.next(), None)
+    };
+    Ok(SearchResponse {
+        collection: search.collection,
+        k: search.k,
+        results,
+        queries,
+        embedded,
+        search_us,
+    })
+}
+
+/// A hit with its item's id, metadata, text and payload.
+pub fn result(collection: &Collection<'_>, hit: Hit) -> SearchResult {
+    let item = collection.item(hit.row);
+    SearchResult {
+        id: item.id.clone(),
+        score: hit.score,
+        metadata: item.metadata_json(),
+        text: item.text.clone(),
+        payload: item.payload_json(),
+    }
+}

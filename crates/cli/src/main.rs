@@ -1,0 +1,82 @@
+//! The `plan-index` command: argument parsing and output over the same library calls the
+//! Lambda handler makes. It links no AWS SDK: it depends on the root package's library (the
+//! baked `static`) without its `lambda` feature.
+
+mod embed;
+mod inspect;
+mod plan;
+mod prepare;
+mod search;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+use plan_index_api::ApiError;
+use plan_index_core::BakedIndex;
+
+/// plan-index: a vector index baked into this binary.
+#[derive(Debug, Parser)]
+#[command(name = "plan-index", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Collections, counts, dimension, metric, model, blob bytes and content hash.
+    Inspect(inspect::InspectArgs),
+    /// Exact top-k search in one collection.
+    Search(search::SearchArgs),
+    /// Print the query embedding the function would use for a text.
+    Embed(embed::EmbedArgs),
+    /// Select a whole training plan.
+    Plan(plan::PlanArgs),
+    /// (Re)build index/*.json from index/sources/.
+    Prepare(prepare::PrepareArgs),
+}
+
+/// The baked index, or the error that says why it cannot be read.
+pub fn baked_index() -> Result<&'static BakedIndex, ApiError> {
+    plan_index::baked().map_err(ApiError::from)
+}
+
+/// Prints `value` as JSON on stdout, with the encoder every carrier of the function uses.
+pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), ApiError> {
+    let text = plan_index_api::encode(value)?;
+    println!("{text}");
+    Ok(())
+}
+
+/// Parses the arguments, runs the command, prints errors.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let json = match &cli.command {
+        Command::Inspect(a) => a.json,
+        Command::Search(a) => a.json,
+        Command::Embed(a) => a.json,
+        Command::Plan(a) => a.json,
+        Command::Prepare(a) => a.json,
+    };
+    let outcome = match cli.command {
+        Command::Inspect(args) => inspect::run(args),
+        Command::Search(args) => search::run(args),
+        Command::Embed(args) => embed::run(args),
+        Command::Plan(args) => plan::run(args),
+        Command::Prepare(args) => prepare::run(args),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json {
+                println!("{}", plan_index_api::encode_error(&e));
+            }
+            eprintln!("error: {}", e.message);
+            ExitCode::FAILURE
+        }
+    }
+}

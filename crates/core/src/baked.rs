@@ -1,0 +1,205 @@
+//! The decoded view over a baked blob.
+//!
+//! [`BakedIndex::open`] checks the header and the metadata checksum and decodes the metadata;
+//! the vectors are never copied or read at that point: each collection's rows are a
+//! `&'static [f32]` cast in place from the blob's bytes. Where the blob lives (the binary's own
+//! `static`, or a leaked buffer in tests) is the caller's business.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use plan_index_format::{
+    CollectionMeta, FormatError, Header, IndexMeta, ItemMeta, Metric, VECTOR_ALIGN, decode_header,
+    decode_meta, hex, verify_content_hash,
+};
+
+use crate::postings::Postings;
+
+/// A decoded index: metadata owned, vectors borrowed from the blob.
+#[derive(Debug)]
+pub struct BakedIndex {
+    blob: &'static [u8],
+    header: Header,
+    meta: IndexMeta,
+    vectors: &'static [f32],
+    postings: Vec<OnceLock<Postings>>,
+    decode_time: Duration,
+}
+
+/// One collection of a [`BakedIndex`].
+#[derive(Clone, Copy, Debug)]
+pub struct Collection<'a> {
+    meta: &'a CollectionMeta,
+    rows: &'a [f32],
+    postings: &'a OnceLock<Postings>,
+}
+
+impl BakedIndex {
+    /// Checks and decodes a blob. The vector block must be 64-byte aligned in memory.
+    pub fn open(blob: &'static [u8]) -> Result<BakedIndex, FormatError> {
+        let started = Instant::now();
+        if cfg!(target_endian = "big") {
+            return Err(FormatError::BigEndian);
+        }
+        let header = decode_header(blob)?;
+        let meta = decode_meta(&header, blob)?;
+        let vector_bytes = header.vector_bytes(blob);
+        if !(vector_bytes.as_ptr() as usize).is_multiple_of(VECTOR_ALIGN) {
+            return Err(FormatError::Misaligned(VECTOR_ALIGN));
+        }
+        let vectors: &'static [f32] = bytemuck::try_cast_slice(vector_bytes)
+            .map_err(|e| FormatError::Corrupt(format!("vector block: {e:?}")))?;
+        let postings = meta.collections.iter().map(|_| OnceLock::new()).collect();
+        Ok(BakedIndex {
+            blob,
+            header,
+            meta,
+            vectors,
+            postings,
+            decode_time: started.elapsed(),
+        })
+    }
+
+    /// The collection called `name`, if any.
+    pub fn collection(&self, name: &str) -> Option<Collection<'_>> {
+        let slot = self.meta.collections.iter().position(|c| c.name == name)?;
+        Some(self.collection_at(slot))
+    }
+
+    fn collection_at(&self, slot: usize) -> Collection<'_> {
+        let meta = &self.meta.collections[slot];
+        let start = meta.first_float as usize;
+        let len = meta.items.len() * meta.dim as usize;
+        Collection {
+            meta,
+            rows: &self.vectors[start..start + len],
+            postings: &self.postings[slot],
+        }
+    }
+
+    /// Every collection, sorted by name.
+    pub fn collections(&self) -> impl Iterator<Item = Collection<'_>> {
+        (0..self.meta.collections.len()).map(|slot| self.collection_at(slot))
+    }
+
+    /// Names of the collections, for error messages.
+    pub fn collection_names(&self) -> Vec<&str> {
+        self.meta
+            .collections
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+
+    /// Model that made the vectors ("unknown" when the index had no manifest).
+    pub fn model(&self) -> &str {
+        &self.meta.model
+    }
+
+    /// Dimension of every vector.
+    pub fn dim(&self) -> usize {
+        self.meta.dim as usize
+    }
+
+    /// Similarity metric.
+    pub fn metric(&self) -> Metric {
+        self.meta.metric
+    }
+
+    /// sha256 of the metadata and vectors, hex: identifies the baked content.
+    pub fn content_hash(&self) -> String {
+        hex(&self.header.content_hash)
+    }
+
+    /// Size of the embedded blob in bytes.
+    pub fn blob_bytes(&self) -> usize {
+        self.blob.len()
+    }
+
+    /// Format version of the blob.
+    pub fn format_version(&self) -> u32 {
+        self.header.version
+    }
+
+    /// How long decoding the header and metadata took.
+    pub fn decode_time(&self) -> Duration {
+        self.decode_time
+    }
+
+    /// Re-hashes every byte and compares with the stored content hash (slow; for `inspect`).
+    pub fn verify(&self) -> bool {
+        verify_content_hash(&self.header, self.blob)
+    }
+}
+
+impl<'a> Collection<'a> {
+    /// The collection's name.
+    pub fn name(&self) -> &'a str {
+        &self.meta.name
+    }
+
+    /// Number of items.
+    pub fn len(&self) -> usize {
+        self.meta.items.len()
+    }
+
+    /// Whether the collection has no items (never true for a baked index).
+    pub fn is_empty(&self) -> bool {
+        self.meta.items.is_empty()
+    }
+
+    /// Dimension of every row.
+    pub fn dim(&self) -> usize {
+        self.meta.dim as usize
+    }
+
+    /// Similarity metric.
+    pub fn metric(&self) -> Metric {
+        self.meta.metric
+    }
+
+    /// Item `row`'s metadata.
+    pub fn item(&self, row: usize) -> &'a ItemMeta {
+        &self.meta.items[row]
+    }
+
+    /// Every item, in stored (file) order.
+    pub fn items(&self) -> &'a [ItemMeta] {
+        &self.meta.items
+    }
+
+    /// Item `row`'s vector, borrowed from the blob.
+    pub fn vector(&self, row: usize) -> &'a [f32] {
+        let dim = self.dim();
+        &self.rows[row * dim..(row + 1) * dim]
+    }
+
+    /// All rows back to back.
+    pub fn rows(&self) -> &'a [f32] {
+        self.rows
+    }
+
+    /// The row of the item with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.meta.position(id)
+    }
+
+    /// Whether any item has this metadata key (filters on unknown keys are refused).
+    pub fn has_field(&self, key: &str) -> bool {
+        self.meta
+            .fields
+            .binary_search_by(|f| f.as_str().cmp(key))
+            .is_ok()
+    }
+
+    /// Field/value posting lists, built on first use.
+    pub fn postings(&self) -> &'a Postings {
+        self.postings
+            .get_or_init(|| Postings::build(&self.meta.items))
+    }
+
+    /// Metadata keys used in this collection.
+    pub fn fields(&self) -> impl Iterator<Item = &'a str> {
+        self.meta.fields.iter().map(String::as_str)
+    }
+}

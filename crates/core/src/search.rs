@@ -1,0 +1,380 @@
+//! Exact top-k similarity search: the one routine the CLI, HTTP and events all call.
+//!
+//! Filters are applied before ranking, so a filtered query still returns `k` results when `k`
+//! items match. Scores are "higher is better" for every metric (for l2, the negative squared
+//! distance). Ties go to the item stored first, which makes results deterministic.
+
+use plan_index_format::{Metric, normalise};
+use simsimd::SpatialSimilarity;
+
+use crate::baked::{BakedIndex, Collection};
+use crate::error::{Code, Coded};
+use crate::kernel;
+use crate::postings;
+
+/// Results per query when the request names none.
+pub const DEFAULT_K: usize = 10;
+/// Largest `k` accepted.
+pub const MAX_K: usize = 10_000;
+/// Most query vectors in one batch.
+pub const MAX_BATCH: usize = 1_000;
+
+/// One ranked item: its row in the collection and its score.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hit {
+    /// Row of the item in its collection (file order).
+    pub row: usize,
+    /// Similarity; higher is better.
+    pub score: f32,
+}
+
+/// `key=value`: keeps items whose metadata `key` equals `value` (or, for a list, contains it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Filter {
+    /// Metadata key.
+    pub key: String,
+    /// Value to match, as text.
+    pub value: String,
+}
+
+impl std::str::FromStr for Filter {
+    type Err = SearchError;
+
+    fn from_str(s: &str) -> Result<Filter, SearchError> {
+        match s.split_once('=') {
+            Some((key, value)) if !key.is_empty() => Ok(Filter {
+                key: key.to_string(),
+                value: value.to_string(),
+            }),
+            _ => Err(SearchError::InvalidRequest(format!(
+                "filter {s:?} is not of the form key=value"
+            ))),
+        }
+    }
+}
+
+/// The query side of a search.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Query {
+    /// One vector.
+    Vector(Vec<f32>),
+    /// Several vectors; one result list each.
+    Batch(Vec<Vec<f32>>),
+    /// The vector of an item of the same collection.
+    Like(String),
+}
+
+/// A validated search.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Search {
+    /// Collection to search.
+    pub collection: String,
+    /// What to search for.
+    pub query: Query,
+    /// Results per query.
+    pub k: usize,
+    /// Metadata filters, ANDed.
+    pub filters: Vec<Filter>,
+    /// Drop results scoring below this.
+    pub min_score: Option<f32>,
+}
+
+/// Why a search was refused.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SearchError {
+    /// No collection of that name.
+    #[error("unknown collection {name:?}; this index has: {known}")]
+    UnknownCollection {
+        /// Name asked for.
+        name: String,
+        /// Names available, comma separated.
+        known: String,
+    },
+    /// `like` names no item.
+    #[error("collection {collection:?} has no item with id {id:?}")]
+    UnknownId {
+        /// Collection searched.
+        collection: String,
+        /// Id asked for.
+        id: String,
+    },
+    /// A filter on a key no item has.
+    #[error("collection {collection:?} has no metadata field {field:?}; its fields are: {known}")]
+    UnknownField {
+        /// Collection searched.
+        collection: String,
+        /// Key asked for.
+        field: String,
+        /// Keys available, comma separated.
+        known: String,
+    },
+    /// Query vector of the wrong length.
+    #[error(
+        "query vector has dimension {found}, collection {collection:?} has dimension {expected}"
+    )]
+    DimensionMismatch {
+        /// Collection searched.
+        collection: String,
+        /// The collection's dimension.
+        expected: usize,
+        /// The query's length.
+        found: usize,
+    },
+    /// Empty, NaN, infinite or zero query vector.
+    #[error("invalid query vector: {0}")]
+    InvalidVector(String),
+    /// `k` out of range.
+    #[error("invalid k: {0}")]
+    InvalidK(String),
+    /// Anything else wrong with the request's fields.
+    #[error("{0}")]
+    InvalidRequest(String),
+}
+
+impl Coded for SearchError {
+    fn code(&self) -> Code {
+        match self {
+            SearchError::UnknownCollection { .. } => Code::UnknownCollection,
+            SearchError::UnknownId { .. } => Code::UnknownId,
+            SearchError::UnknownField { .. } => Code::UnknownField,
+            SearchError::DimensionMismatch { .. } => Code::DimensionMismatch,
+            SearchError::InvalidVector(_) => Code::InvalidVector,
+            SearchError::InvalidK(_) => Code::InvalidK,
+            SearchError::InvalidRequest(_) => Code::InvalidRequest,
+        }
+    }
+}
+
+/// Checks that `k` is in 1..=MAX_K.
+pub fn check_k(k: f64) -> Result<usize, SearchError> {
+    if !(1.0..=MAX_K as f64).contains(&k) {
+        return Err(SearchError::InvalidK(format!(
+            "k must be between 1 and {MAX_K}, got {k}"
+        )));
+    }
+    Ok(k as usize)
+}
+
+/// The ranked hits of a [`Search`]: one list per query vector, best first.
+#[derive(Clone, Debug)]
+pub struct Ranked<'a> {
+    /// The collection searched (to turn hits into items).
+    pub collection: Collection<'a>,
+    /// One list per query, in query order.
+    pub lists: Vec<Vec<Hit>>,
+}
+
+/// Runs a search against `index`: validates the query vectors, filters and `k`, then ranks.
+pub fn run<'a>(index: &'a BakedIndex, search: &Search) -> Result<Ranked<'a>, SearchError> {
+    let collection = find_collection(index, &search.collection)?;
+    check_filters(&collection, &search.filters)?;
+    if let Some(min) = search.min_score.filter(|m| !m.is_finite()) {
+        return Err(SearchError::InvalidRequest(format!(
+            "min_score must be finite, got {min}"
+        )));
+    }
+    let params = Params {
+        k: check_k(search.k as f64)?,
+        filters: &search.filters,
+        min_score: search.min_score,
+    };
+    let lists = match &search.query {
+        Query::Vector(v) => vec![top_k(&collection, &prepare_query(&collection, v)?, &params)],
+        Query::Batch(rows) => {
+            let queries = rows
+                .iter()
+                .map(|v| prepare_query(&collection, v))
+                .collect::<Result<Vec<_>, _>>()?;
+            queries
+                .iter()
+                .map(|q| top_k(&collection, q, &params))
+                .collect()
+        }
+        Query::Like(id) => {
+            let row = collection
+                .position(id)
+                .ok_or_else(|| SearchError::UnknownId {
+                    collection: search.collection.clone(),
+                    id: id.clone(),
+                })?;
+            vec![top_k(&collection, collection.vector(row), &params)]
+        }
+    };
+    Ok(Ranked { collection, lists })
+}
+
+/// The collection called `name`, or an error listing the ones that exist.
+pub fn find_collection<'a>(
+    index: &'a BakedIndex,
+    name: &str,
+) -> Result<Collection<'a>, SearchError> {
+    index
+        .collection(name)
+        .ok_or_else(|| SearchError::UnknownCollection {
+            name: name.to_string(),
+            known: index.collection_names().join(", "),
+        })
+}
+
+/// Refuses filters on keys that no item of the collection has.
+pub fn check_filters(collection: &Collection<'_>, filters: &[Filter]) -> Result<(), SearchError> {
+    match filters.iter().find(|f| !collection.has_field(&f.key)) {
+        Some(f) => Err(SearchError::UnknownField {
+            collection: collection.name().to_string(),
+            field: f.key.clone(),
+            known: collection.fields().collect::<Vec<_>>().join(", "),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks a raw query vector against the collection and normalises it for cosine.
+pub fn prepare_query(collection: &Collection<'_>, raw: &[f32]) -> Result<Vec<f32>, SearchError> {
+    if raw.is_empty() {
+        return Err(SearchError::InvalidVector("the vector is empty".into()));
+    }
+    if raw.len() != collection.dim() {
+        return Err(SearchError::DimensionMismatch {
+            collection: collection.name().to_string(),
+            expected: collection.dim(),
+            found: raw.len(),
+        });
+    }
+    if let Some(i) = raw.iter().position(|x| !x.is_finite()) {
+        return Err(SearchError::InvalidVector(format!(
+            "element {i} is NaN or infinite"
+        )));
+    }
+    let mut query = raw.to_vec();
+    if collection.metric() == Metric::Cosine && normalise(&mut query).is_none() {
+        return Err(SearchError::InvalidVector(
+            "a zero vector has no direction under the cosine metric".into(),
+        ));
+    }
+    Ok(query)
+}
+
+/// Ranking parameters, already validated.
+#[derive(Clone, Copy, Debug)]
+pub struct Params<'a> {
+    /// Results wanted.
+    pub k: usize,
+    /// Filters, ANDed.
+    pub filters: &'a [Filter],
+    /// Drop scores below this.
+    pub min_score: Option<f32>,
+}
+
+/// Exact top-k over the rows that pass the filters. `query` must come from [`prepare_query`]
+/// (or be a row of the collection).
+pub fn top_k(collection: &Collection<'_>, query: &[f32], params: &Params<'_>) -> Vec<Hit> {
+    let mut best = TopK::new(params.k, params.min_score);
+    let candidates = candidate_rows(collection, params.filters);
+    let passing = candidates
+        .into_iter()
+        .filter(|&row| passes(collection, row, params.filters));
+    match collection.metric() {
+        Metric::Cosine | Metric::Dot => rank_by_dot(collection, query, passing, &mut best),
+        Metric::L2 => {
+            for row in passing {
+                best.push(row, similarity(Metric::L2, collection.vector(row), query));
+            }
+        }
+    }
+    best.into_sorted()
+}
+
+/// Scores rows [`kernel::ROWS`] at a time; the last few go through simsimd one by one.
+fn rank_by_dot(
+    collection: &Collection<'_>,
+    query: &[f32],
+    rows: impl Iterator<Item = usize>,
+    best: &mut TopK,
+) {
+    let mut block = [0usize; kernel::ROWS];
+    let mut filled = 0;
+    for row in rows {
+        block[filled] = row;
+        filled += 1;
+        if filled == kernel::ROWS {
+            let scores = kernel::dot_rows(block.map(|r| collection.vector(r)), query);
+            for (&row, score) in block.iter().zip(scores) {
+                best.push(row, score);
+            }
+            filled = 0;
+        }
+    }
+    for &row in &block[..filled] {
+        best.push(row, similarity(Metric::Dot, collection.vector(row), query));
+    }
+}
+
+/// Rows worth checking: all of them without filters, else those the posting lists offer for
+/// every filter (ascending, so ties still go to the earlier row).
+fn candidate_rows(
+    collection: &Collection<'_>,
+    filters: &[Filter],
+) -> Box<dyn Iterator<Item = usize>> {
+    if filters.is_empty() {
+        return Box::new(0..collection.len());
+    }
+    let postings = collection.postings();
+    let lists = filters
+        .iter()
+        .map(|f| postings.candidates(&f.key, &f.value))
+        .collect();
+    Box::new(postings::intersect(lists).into_iter().map(|r| r as usize))
+}
+
+fn passes(collection: &Collection<'_>, row: usize, filters: &[Filter]) -> bool {
+    let metadata = &collection.item(row).metadata;
+    filters
+        .iter()
+        .all(|f| metadata.get(&f.key).is_some_and(|v| v.matches(&f.value)))
+}
+
+/// Score of one row against the query (higher is better).
+pub fn similarity(metric: Metric, row: &[f32], query: &[f32]) -> f32 {
+    let score = match metric {
+        Metric::Cosine | Metric::Dot => <f32 as SpatialSimilarity>::dot(row, query),
+        Metric::L2 => <f32 as SpatialSimilarity>::l2sq(row, query).map(|d| -d),
+    };
+    // Lengths were checked by prepare_query; a mismatch here ranks the row last.
+    score.map_or(f32::NEG_INFINITY, |s| s as f32)
+}
+
+/// The k best hits seen so far, best first; equal scores keep the earlier row first.
+struct TopK {
+    k: usize,
+    min_score: f32,
+    hits: Vec<Hit>,
+}
+
+impl TopK {
+    fn new(k: usize, min_score: Option<f32>) -> TopK {
+        TopK {
+            k,
+            min_score: min_score.unwrap_or(f32::NEG_INFINITY),
+            hits: Vec::with_capacity(k.min(1024) + 1),
+        }
+    }
+
+    /// Rows arrive in increasing order, so a later row never displaces an equal score. NaN
+    /// (only from overflowing finite inputs) and scores under `min_score` never rank.
+    fn push(&mut self, row: usize, score: f32) {
+        if score.is_nan() || score < self.min_score {
+            return;
+        }
+        if self.hits.len() == self.k && self.hits.last().is_some_and(|w| score <= w.score) {
+            return;
+        }
+        let at = self.hits.partition_point(|h| h.score >= score);
+        self.hits.insert(at, Hit { row, score });
+        self.hits.truncate(self.k);
+    }
+
+    fn into_sorted(self) -> Vec<Hit> {
+        self.hits
+    }
+}

@@ -1,0 +1,511 @@
+//! The blob layout: the writer ([`encode_blob`]) and the reader ([`decode_header`],
+//! [`decode_meta`]) side by side, so a change to one is a change to the other.
+//!
+//! Layout (all integers little-endian):
+//!
+//! ```text
+//! 0    magic            8 bytes  "PLNINDEX"
+//! 8    format version   u32
+//! 12   flags            u32      (0; reserved)
+//! 16   meta offset      u64      (= HEADER_LEN)
+//! 24   meta length      u64
+//! 32   vectors offset   u64      (a multiple of VECTOR_ALIGN)
+//! 40   vectors length   u64      (bytes; a multiple of 4)
+//! 48   meta checksum    u64      (`meta_checksum` of the meta bytes; checked at every decode)
+//! 56   content hash     32 bytes (sha256 of meta bytes then vector bytes; reported, verified on demand)
+//! 88   total length     u64
+//! 96   reserved         32 bytes (zero)
+//! 128  meta             bincode (standard config) of `IndexMeta`
+//! ...  zero padding up to the vectors offset
+//! ...  vectors          f32, one row per item, collections back to back in `IndexMeta` order
+//! ```
+//!
+//! The cold start checks the header, the meta checksum and decodes the meta; it never reads the
+//! vector block, which is borrowed in place.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// First bytes of every blob.
+pub const MAGIC: [u8; 8] = *b"PLNINDEX";
+/// Bumped on any change of the layout or of `IndexMeta`.
+pub const FORMAT_VERSION: u32 = 1;
+/// Fixed header size; the meta starts right after it.
+pub const HEADER_LEN: usize = 128;
+/// Alignment of the vector block and of each collection's rows, in bytes.
+pub const VECTOR_ALIGN: usize = 64;
+/// Name of the file build.rs writes into `$OUT_DIR`.
+pub const BLOB_FILE_NAME: &str = "index.blob";
+/// The environment variable build.rs sets (`cargo:rustc-env`) to the blob's absolute path, so
+/// the code that embeds it never spells the path itself.
+pub const BLOB_ENV: &str = "PLAN_INDEX_BLOB";
+
+/// How similarity is computed; `score` is always "higher is better".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// Cosine similarity; rows are normalised at build time, so search is a dot product.
+    Cosine,
+    /// Inner product of the raw vectors.
+    Dot,
+    /// Negative squared Euclidean distance.
+    L2,
+}
+
+impl Metric {
+    /// Parses the manifest's spelling.
+    pub fn parse(name: &str) -> Option<Metric> {
+        match name {
+            "cosine" => Some(Metric::Cosine),
+            "dot" => Some(Metric::Dot),
+            "l2" => Some(Metric::L2),
+            _ => None,
+        }
+    }
+
+    /// The manifest's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::Cosine => "cosine",
+            Metric::Dot => "dot",
+            Metric::L2 => "l2",
+        }
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A metadata value: what filters match against and what results return.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum MetaValue {
+    /// A string; matches a filter value equal to it.
+    Str(String),
+    /// An integer; matches a filter value that parses to the same integer.
+    Int(i64),
+    /// A non-integer number; matches a filter value that parses to the same number.
+    Float(f64),
+    /// A boolean; matches `true` or `false`.
+    Bool(bool),
+    /// A list of strings; matches when it contains the filter value.
+    List(Vec<String>),
+}
+
+impl MetaValue {
+    /// Whether a `key=value` filter with this `value` selects an item holding `self`.
+    pub fn matches(&self, value: &str) -> bool {
+        match self {
+            MetaValue::Str(s) => s == value,
+            MetaValue::Int(i) => value.parse::<i64>().is_ok_and(|v| v == *i),
+            MetaValue::Float(x) => value.parse::<f64>().is_ok_and(|v| v == *x),
+            MetaValue::Bool(b) => value.parse::<bool>().is_ok_and(|v| v == *b),
+            MetaValue::List(items) => items.iter().any(|s| s == value),
+        }
+    }
+
+    /// The value as JSON, for responses.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match self {
+            MetaValue::Str(s) => Value::String(s.clone()),
+            MetaValue::Int(i) => Value::from(*i),
+            MetaValue::Float(x) => {
+                serde_json::Number::from_f64(*x).map_or(Value::Null, Value::Number)
+            }
+            MetaValue::Bool(b) => Value::Bool(*b),
+            MetaValue::List(items) => Value::from(items.clone()),
+        }
+    }
+
+    /// The value as a string, when it is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            MetaValue::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as an integer, when it is one.
+    pub fn as_int(&self) -> Option<i64> {
+        match self {
+            MetaValue::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// One stored item, without its vector.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ItemMeta {
+    /// Unique within its collection.
+    pub id: String,
+    /// sha256 hex of the embedded text, when the source had it.
+    pub text_hash: Option<String>,
+    /// The embedded text, when the source kept it.
+    pub text: Option<String>,
+    /// Filterable metadata.
+    pub metadata: BTreeMap<String, MetaValue>,
+    /// Any JSON, stored as its compact text and returned as is.
+    pub payload: Option<String>,
+}
+
+impl ItemMeta {
+    /// The metadata as a JSON object, for responses.
+    pub fn metadata_json(&self) -> serde_json::Map<String, serde_json::Value> {
+        self.metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect()
+    }
+
+    /// The payload as JSON (validated JSON at bake time, so `None` only when absent).
+    pub fn payload_json(&self) -> Option<serde_json::Value> {
+        self.payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok())
+    }
+}
+
+/// One collection: its items in file order and where its rows start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CollectionMeta {
+    /// The file stem of `<collection>.json`.
+    pub name: String,
+    /// Dimension of every row.
+    pub dim: u32,
+    /// Similarity used for this collection.
+    pub metric: Metric,
+    /// Offset of the first row in the vector block, in f32 units.
+    pub first_float: u64,
+    /// Items in file order; row `i` belongs to `items[i]`.
+    pub items: Vec<ItemMeta>,
+    /// Rows sorted by id, computed at bake time so lookups by id need no map at cold start.
+    pub id_order: Vec<u32>,
+    /// Every metadata key used in the collection, sorted.
+    pub fields: Vec<String>,
+}
+
+impl CollectionMeta {
+    /// A collection with its lookup tables derived from `items`.
+    pub fn new(
+        name: String,
+        dim: u32,
+        metric: Metric,
+        first_float: u64,
+        items: Vec<ItemMeta>,
+    ) -> CollectionMeta {
+        let mut id_order: Vec<u32> = (0..items.len() as u32).collect();
+        id_order.sort_by(|&a, &b| items[a as usize].id.cmp(&items[b as usize].id));
+        let fields: std::collections::BTreeSet<&String> =
+            items.iter().flat_map(|i| i.metadata.keys()).collect();
+        let fields = fields.into_iter().cloned().collect();
+        CollectionMeta {
+            name,
+            dim,
+            metric,
+            first_float,
+            items,
+            id_order,
+            fields,
+        }
+    }
+
+    /// The row of the item with this id (binary search over `id_order`).
+    pub fn position(&self, id: &str) -> Option<usize> {
+        let found = self
+            .id_order
+            .binary_search_by(|&row| self.items[row as usize].id.as_str().cmp(id));
+        found.ok().map(|at| self.id_order[at] as usize)
+    }
+}
+
+/// Everything but the vectors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IndexMeta {
+    /// Model that produced the embeddings ("unknown" without a manifest).
+    pub model: String,
+    /// Dimension shared by every collection.
+    pub dim: u32,
+    /// Metric shared by every collection.
+    pub metric: Metric,
+    /// Collections sorted by name.
+    pub collections: Vec<CollectionMeta>,
+}
+
+/// The fixed-size header, decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Format version of the blob.
+    pub version: u32,
+    /// Byte range of the bincode meta.
+    pub meta_offset: u64,
+    /// Length of the meta in bytes.
+    pub meta_len: u64,
+    /// Byte offset of the vector block.
+    pub vectors_offset: u64,
+    /// Length of the vector block in bytes.
+    pub vectors_len: u64,
+    /// `meta_checksum` of the meta bytes.
+    pub meta_checksum: u64,
+    /// sha256 of meta bytes then vector bytes.
+    pub content_hash: [u8; 32],
+    /// Length of the whole blob.
+    pub total_len: u64,
+}
+
+/// What can be wrong with a blob.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormatError {
+    /// Not a plan-index blob at all.
+    #[error("not a plan-index blob (bad magic number); rebuild with `cargo build`")]
+    BadMagic,
+    /// Written by another version of plan-index.
+    #[error(
+        "blob format version {found} is not supported (this build reads {FORMAT_VERSION}); rebuild with `cargo build`"
+    )]
+    UnsupportedVersion {
+        /// Version found in the header.
+        found: u32,
+    },
+    /// Truncated or inconsistent sizes.
+    #[error("corrupt blob: {0}")]
+    Corrupt(String),
+    /// The metadata passed its checksum but does not decode (a writer/reader mismatch).
+    #[error("corrupt blob: metadata does not decode")]
+    MetaUndecodable(#[source] bincode::error::DecodeError),
+    /// The meta bytes do not match their checksum.
+    #[error("corrupt blob: metadata checksum mismatch")]
+    ChecksumMismatch,
+    /// The vector block is not aligned in memory.
+    #[error(
+        "vector block is not {0}-byte aligned in memory; the blob must be embedded with include_bytes_aligned"
+    )]
+    Misaligned(usize),
+    /// Stored vectors are little-endian.
+    #[error("this blob stores little-endian f32; big-endian targets are not supported")]
+    BigEndian,
+}
+
+/// A cheap checksum the cold start can afford over the metadata: four independent
+/// multiply-rotate lanes over 8-byte words (a byte-at-a-time hash costs ~0.2 ms per 150 KB).
+/// It detects corruption, not tampering; the sha256 content hash covers that on demand.
+pub fn meta_checksum(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut lanes = [K, K.rotate_left(16), K.rotate_left(32), K.rotate_left(48)];
+    let mut blocks = bytes.chunks_exact(32);
+    for block in &mut blocks {
+        for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            *lane = (*lane ^ u64::from_le_bytes(w))
+                .wrapping_mul(K)
+                .rotate_left(29);
+        }
+    }
+    let mut hash = lanes.iter().fold(bytes.len() as u64, |h, &l| {
+        (h ^ l).wrapping_mul(K).rotate_left(31)
+    });
+    for &b in blocks.remainder() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(K).rotate_left(7);
+    }
+    hash
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// sha256 of a text, as lowercase hex (the `text_hash` and the `queries` collection's ids).
+pub fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+fn bincode_config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+fn round_up(n: usize, to: usize) -> usize {
+    n.div_ceil(to) * to
+}
+
+/// The metadata could not be encoded (a bug or an unencodable value, never bad input).
+#[derive(Debug, thiserror::Error)]
+#[error("cannot encode the index metadata")]
+pub struct EncodeError(#[source] pub bincode::error::EncodeError);
+
+/// Writes a blob from the meta and the concatenated rows (`first_float` must already index
+/// into `vectors`).
+pub fn encode_blob(meta: &IndexMeta, vectors: &[f32]) -> Result<Vec<u8>, EncodeError> {
+    let meta_bytes = bincode::serde::encode_to_vec(meta, bincode_config()).map_err(EncodeError)?;
+    let vector_bytes: Vec<u8> = vectors.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let vectors_offset = round_up(HEADER_LEN + meta_bytes.len(), VECTOR_ALIGN);
+    let total_len = vectors_offset + vector_bytes.len();
+
+    let mut hasher = Sha256::new();
+    hasher.update(&meta_bytes);
+    hasher.update(&vector_bytes);
+    let content_hash: [u8; 32] = hasher.finalize().into();
+
+    let mut blob = Vec::with_capacity(total_len);
+    blob.extend_from_slice(&MAGIC);
+    blob.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    blob.extend_from_slice(&0u32.to_le_bytes());
+    for n in [
+        HEADER_LEN,
+        meta_bytes.len(),
+        vectors_offset,
+        vector_bytes.len(),
+    ] {
+        blob.extend_from_slice(&(n as u64).to_le_bytes());
+    }
+    blob.extend_from_slice(&meta_checksum(&meta_bytes).to_le_bytes());
+    blob.extend_from_slice(&content_hash);
+    blob.extend_from_slice(&(total_len as u64).to_le_bytes());
+    blob.resize(HEADER_LEN, 0);
+    blob.extend_from_slice(&meta_bytes);
+    blob.resize(vectors_offset, 0);
+    blob.extend_from_slice(&vector_bytes);
+    Ok(blob)
+}
+
+fn read_u32(bytes: &[u8], at: usize) -> u32 {
+    let mut b = [0u8; 4];
+    b.copy_from_slice(&bytes[at..at + 4]);
+    u32::from_le_bytes(b)
+}
+
+fn read_u64(bytes: &[u8], at: usize) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(b)
+}
+
+/// Reads and checks the fixed header (magic, version, sizes). Touches only the first 128 bytes.
+pub fn decode_header(blob: &[u8]) -> Result<Header, FormatError> {
+    if blob.len() < HEADER_LEN {
+        return Err(FormatError::Corrupt(format!(
+            "{} bytes is shorter than the {HEADER_LEN}-byte header",
+            blob.len()
+        )));
+    }
+    if blob[..8] != MAGIC {
+        return Err(FormatError::BadMagic);
+    }
+    let version = read_u32(blob, 8);
+    if version != FORMAT_VERSION {
+        return Err(FormatError::UnsupportedVersion { found: version });
+    }
+    let mut content_hash = [0u8; 32];
+    content_hash.copy_from_slice(&blob[56..88]);
+    let header = Header {
+        version,
+        meta_offset: read_u64(blob, 16),
+        meta_len: read_u64(blob, 24),
+        vectors_offset: read_u64(blob, 32),
+        vectors_len: read_u64(blob, 40),
+        meta_checksum: read_u64(blob, 48),
+        content_hash,
+        total_len: read_u64(blob, 88),
+    };
+    header.check_sizes(blob.len() as u64)?;
+    Ok(header)
+}
+
+impl Header {
+    fn check_sizes(&self, blob_len: u64) -> Result<(), FormatError> {
+        let corrupt = |what: &str| Err(FormatError::Corrupt(what.to_string()));
+        if self.total_len != blob_len {
+            return Err(FormatError::Corrupt(format!(
+                "header says {} bytes, blob has {blob_len}",
+                self.total_len
+            )));
+        }
+        if self.meta_offset != HEADER_LEN as u64 {
+            return corrupt("metadata does not start after the header");
+        }
+        let meta_end = self.meta_offset.checked_add(self.meta_len);
+        if meta_end.is_none_or(|end| end > self.vectors_offset) {
+            return corrupt("metadata overlaps the vector block");
+        }
+        if !self.vectors_offset.is_multiple_of(VECTOR_ALIGN as u64) {
+            return corrupt("vector block offset is not 64-byte aligned");
+        }
+        if !self.vectors_len.is_multiple_of(4) {
+            return corrupt("vector block length is not a whole number of f32");
+        }
+        let vectors_end = self.vectors_offset.checked_add(self.vectors_len);
+        if vectors_end != Some(blob_len) {
+            return corrupt("vector block does not end the blob");
+        }
+        Ok(())
+    }
+
+    /// The meta bytes, checksum verified.
+    pub fn meta_bytes<'a>(&self, blob: &'a [u8]) -> Result<&'a [u8], FormatError> {
+        let start = self.meta_offset as usize;
+        let bytes = &blob[start..start + self.meta_len as usize];
+        if meta_checksum(bytes) != self.meta_checksum {
+            return Err(FormatError::ChecksumMismatch);
+        }
+        Ok(bytes)
+    }
+
+    /// The vector block's bytes (not read, only sliced).
+    pub fn vector_bytes<'a>(&self, blob: &'a [u8]) -> &'a [u8] {
+        &blob[self.vectors_offset as usize..]
+    }
+}
+
+/// Decodes the meta and checks that every collection's rows lie inside the vector block.
+pub fn decode_meta(header: &Header, blob: &[u8]) -> Result<IndexMeta, FormatError> {
+    let bytes = header.meta_bytes(blob)?;
+    let (meta, read): (IndexMeta, usize) =
+        bincode::serde::decode_from_slice(bytes, bincode_config())
+            .map_err(FormatError::MetaUndecodable)?;
+    if read != bytes.len() {
+        return Err(FormatError::Corrupt("trailing bytes after metadata".into()));
+    }
+    let floats = header.vectors_len / 4;
+    for c in &meta.collections {
+        let ids_ok = c.id_order.len() == c.items.len()
+            && c.id_order.iter().all(|&row| (row as usize) < c.items.len());
+        if !ids_ok {
+            return Err(FormatError::Corrupt(format!(
+                "collection {} has a bad id table",
+                c.name
+            )));
+        }
+        let rows = (c.items.len() as u64).checked_mul(u64::from(c.dim));
+        let end = rows.and_then(|r| r.checked_add(c.first_float));
+        if end.is_none_or(|end| end > floats) {
+            return Err(FormatError::Corrupt(format!(
+                "collection {} points past the vector block",
+                c.name
+            )));
+        }
+    }
+    Ok(meta)
+}
+
+/// Recomputes the content hash over meta and vectors (reads every byte; not for the hot path).
+pub fn verify_content_hash(header: &Header, blob: &[u8]) -> bool {
+    let start = header.meta_offset as usize;
+    let mut hasher = Sha256::new();
+    hasher.update(&blob[start..start + header.meta_len as usize]);
+    hasher.update(header.vector_bytes(blob));
+    let digest: [u8; 32] = hasher.finalize().into();
+    digest == header.content_hash
+}
+
+/// Rounds a collection's start up so that each collection's rows begin 64-byte aligned.
+pub fn aligned_float_offset(floats_so_far: usize) -> usize {
+    round_up(floats_so_far, VECTOR_ALIGN / 4)
+}

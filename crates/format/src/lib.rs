@@ -1,0 +1,23 @@
+//! The plan-index blob: the one place that knows its bytes, and the baker that writes it.
+//!
+//! Everything the function serves is compiled into its binary as one blob. This crate owns
+//! both sides of that contract, so the writer (run by the root package's `build.rs`) and the
+//! reader (the cold start, in `plan-index-core`) can never disagree: [`layout`] documents every
+//! byte and holds the encoder beside the decoder; [`bake`] reads and validates an index
+//! directory (`<collection>.json` files and an optional `manifest.json`) into that layout.
+//!
+//! The crate is deliberately small and free of search, text and AWS concerns: it is a
+//! build-dependency, so everything in it is compiled twice (for the host and the target).
+
+mod bake;
+mod layout;
+
+pub use bake::{
+    BakeError, Baked, MANIFEST_FILE, Manifest, Problem, SourceItem, UNKNOWN_MODEL, bake_dir,
+    normalise,
+};
+pub use layout::{
+    BLOB_ENV, BLOB_FILE_NAME, CollectionMeta, EncodeError, FORMAT_VERSION, FormatError, HEADER_LEN,
+    Header, IndexMeta, ItemMeta, MAGIC, MetaValue, Metric, VECTOR_ALIGN, aligned_float_offset,
+    decode_header, decode_meta, encode_blob, hex, meta_checksum, sha256_hex, verify_content_hash,
+};

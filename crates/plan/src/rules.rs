@@ -1,0 +1,366 @@
+//! The week rules of docs/sources.md as code: one checker for a weekly pattern, used to
+//! validate the baked week structures and to audit every plan before it is returned (strict
+//! plans must pass; semantic plans report what they break).
+
+use serde_json::Value;
+
+use crate::Plan;
+use crate::queries::{PHILOSOPHIES, WEEK_STRUCTURES};
+use crate::vocab::{DAYS, HORIZON_DAYS, SESSION_TYPES, adjacent, is_hard, is_running};
+use plan_index_core::BakedIndex;
+use plan_index_core::ItemMeta;
+
+/// A taper structure whose `days_to_race_max` is at most this is a race week.
+pub const RACE_WEEK_MAX_DAYS: i64 = 7;
+
+/// What a weekly pattern must satisfy.
+#[derive(Clone, Copy, Debug)]
+pub struct WeekRules<'a> {
+    /// The race (only ultra may have a back-to-back day).
+    pub race: &'a str,
+    /// The phase (taper weeks allow one hard day).
+    pub phase: &'a str,
+    /// Whether this is the race week (`race` on sun instead of `long`).
+    pub race_week: bool,
+    /// Running days required.
+    pub days_per_week: i64,
+    /// The philosophy's hard-day limit.
+    pub max_hard_days: i64,
+}
+
+/// The session types of a payload's `pattern`, mon to sun, or why they cannot be read.
+pub fn pattern_of(payload: Option<&Value>) -> Result<[&str; 7], String> {
+    let pattern = payload
+        .and_then(|p| p.get("pattern"))
+        .ok_or("payload has no pattern")?;
+    let mut types = [""; 7];
+    for (slot, day) in types.iter_mut().zip(DAYS) {
+        *slot = pattern
+            .get(day)
+            .and_then(Value::as_str)
+            .ok_or_else(|| format!("pattern has no session type for {day}"))?;
+    }
+    Ok(types)
+}
+
+/// Everything `pattern` breaks (empty when it keeps every rule).
+pub fn pattern_problems(pattern: &[&str; 7], rules: &WeekRules<'_>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let unknown: Vec<&str> = pattern
+        .iter()
+        .copied()
+        .filter(|t| !SESSION_TYPES.contains(t))
+        .collect();
+    if !unknown.is_empty() {
+        problems.push(format!("unknown session types {unknown:?}"));
+        return problems;
+    }
+    let running = pattern.iter().filter(|t| is_running(t)).count() as i64;
+    if running != rules.days_per_week {
+        problems.push(format!(
+            "{running} running days, {} required",
+            rules.days_per_week
+        ));
+    }
+    let days_of = |kind: &str| -> Vec<usize> { (0..7).filter(|&i| pattern[i] == kind).collect() };
+    let (longs, races, b2b) = (days_of("long"), days_of("race"), days_of("back_to_back"));
+    let anchor = if rules.race_week {
+        if !longs.is_empty() || races != [6] {
+            problems.push("the race week needs `race` on sun and no `long`".into());
+        }
+        6
+    } else {
+        if !races.is_empty() {
+            problems.push("`race` only belongs in the race week".into());
+        }
+        match longs[..] {
+            [day] => day,
+            _ => {
+                problems.push(format!("{} long runs, exactly one required", longs.len()));
+                return problems;
+            }
+        }
+    };
+    let mut anchors = vec![anchor];
+    if !b2b.is_empty() {
+        if rules.race != "ultra" {
+            problems.push("`back_to_back` is only for ultra".into());
+        }
+        if b2b != [(anchor + 1) % 7] || rules.race_week {
+            problems.push("`back_to_back` must be one day, right after the long run".into());
+        }
+        anchors.extend(b2b);
+    }
+    hard_day_problems(pattern, &anchors, rules, &mut problems);
+    problems
+}
+
+fn hard_day_problems(
+    pattern: &[&str; 7],
+    anchors: &[usize],
+    rules: &WeekRules<'_>,
+    problems: &mut Vec<String>,
+) {
+    let hard: Vec<usize> = (0..7).filter(|&i| is_hard(pattern[i])).collect();
+    let spaced: Vec<usize> = hard
+        .iter()
+        .copied()
+        .filter(|&i| pattern[i] != "race")
+        .collect();
+    for &i in &spaced {
+        let others = spaced
+            .iter()
+            .copied()
+            .filter(|&j| j > i)
+            .chain(anchors.iter().copied());
+        for j in others.filter(|&j| adjacent(i, j)) {
+            problems.push(format!(
+                "hard day {} ({}) is next to {} ({})",
+                DAYS[i], pattern[i], DAYS[j], pattern[j]
+            ));
+        }
+    }
+    let count = hard.len() as i64;
+    if count > rules.max_hard_days {
+        problems.push(format!(
+            "{count} hard days, the philosophy allows {}",
+            rules.max_hard_days
+        ));
+    }
+    if rules.phase == "taper" && count > 1 {
+        problems.push(format!("{count} hard days in a taper week (at most 1)"));
+    }
+}
+
+fn meta_str<'a>(item: &'a ItemMeta, key: &str) -> Option<&'a str> {
+    item.metadata.get(key)?.as_str()
+}
+
+fn meta_int(item: &ItemMeta, key: &str) -> Option<i64> {
+    item.metadata.get(key)?.as_int()
+}
+
+fn first_race(item: &ItemMeta) -> Option<&str> {
+    match item.metadata.get("race_types")? {
+        plan_index_core::MetaValue::List(races) => races.first().map(String::as_str),
+        _ => None,
+    }
+}
+
+/// The hard-day limit of philosophy `id` in `index` (None when unknown).
+pub fn max_hard_days(index: &BakedIndex, id: &str) -> Option<i64> {
+    let philosophies = index.collection(PHILOSOPHIES)?;
+    let row = philosophies.position(id)?;
+    meta_int(philosophies.item(row), "max_hard_days")
+}
+
+/// Checks every baked week structure against the rules; one line per problem.
+pub fn check_week_structures(index: &BakedIndex) -> Vec<String> {
+    let Some(weeks) = index.collection(WEEK_STRUCTURES) else {
+        return vec![format!("the index has no {WEEK_STRUCTURES} collection")];
+    };
+    weeks
+        .items()
+        .iter()
+        .flat_map(|item| {
+            structure_problems(index, item)
+                .into_iter()
+                .map(move |p| format!("{}: {p}", item.id))
+        })
+        .collect()
+}
+
+/// What one week structure breaks.
+pub fn structure_problems(index: &BakedIndex, item: &ItemMeta) -> Vec<String> {
+    let fields = (
+        meta_str(item, "philosophy_id"),
+        first_race(item),
+        meta_str(item, "phase"),
+        meta_int(item, "days_per_week"),
+        meta_int(item, "days_to_race_max"),
+    );
+    let (Some(philosophy), Some(race), Some(phase), Some(days), Some(max_days)) = fields else {
+        return vec![
+            "metadata needs philosophy_id, race_types, phase, days_per_week, days_to_race_max"
+                .into(),
+        ];
+    };
+    let Some(max_hard_days) = max_hard_days(index, philosophy) else {
+        return vec![format!(
+            "philosophy {philosophy:?} is not in the index (or has no max_hard_days)"
+        )];
+    };
+    let payload = item
+        .payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok());
+    let pattern = match pattern_of(payload.as_ref()) {
+        Ok(pattern) => pattern,
+        Err(e) => return vec![e],
+    };
+    let rules = WeekRules {
+        race,
+        phase,
+        race_week: phase == "taper" && max_days <= RACE_WEEK_MAX_DAYS,
+        days_per_week: days,
+        max_hard_days,
+    };
+    let mut problems = pattern_problems(&pattern, &rules);
+    let hard = pattern.iter().filter(|t| is_hard(t)).count() as i64;
+    if meta_int(item, "hard_days") != Some(hard) {
+        problems.push(format!("metadata hard_days must be {hard}"));
+    }
+    if max_days > HORIZON_DAYS && phase != "base" {
+        problems.push(format!("only base weeks reach beyond {HORIZON_DAYS} days"));
+    }
+    problems
+}
+
+/// Everything a plan breaks: week rules, items of another philosophy or race, templates of
+/// another session type, a last week that is not the race week. Empty for a sound plan.
+pub fn plan_problems(plan: &Plan, max_hard_days: i64) -> Vec<String> {
+    let race = plan.request.race.as_str();
+    let days = plan.request.days_per_week.unwrap_or_default();
+    let philosophy = plan.philosophy.id.as_str();
+    let mut problems = Vec::new();
+    for week in &plan.weeks {
+        let mut add = |p: String| problems.push(format!("week {}: {p}", week.week));
+        let structure = &week.structure;
+        if structure.meta_str("philosophy_id") != Some(philosophy) {
+            add(format!(
+                "structure {} belongs to another philosophy",
+                structure.id
+            ));
+        }
+        if !list_has(&structure.metadata, "race_types", race) {
+            add(format!("structure {} is not for {race}", structure.id));
+        }
+        if week.days.len() != 7 {
+            add(format!("{} days instead of 7", week.days.len()));
+            continue;
+        }
+        let pattern: [&str; 7] = std::array::from_fn(|i| week.days[i].session_type.as_str());
+        let rules = WeekRules {
+            race,
+            phase: week.phase,
+            race_week: week.days_to_race < RACE_WEEK_MAX_DAYS,
+            days_per_week: days,
+            max_hard_days,
+        };
+        pattern_problems(&pattern, &rules)
+            .into_iter()
+            .for_each(&mut add);
+        for day in &week.days {
+            template_problems(day, philosophy)
+                .into_iter()
+                .for_each(&mut add);
+        }
+    }
+    match plan.weeks.last() {
+        Some(last) if last.phase == "taper" && last.days_to_race < RACE_WEEK_MAX_DAYS => {}
+        _ => problems.push("the last week is not the race week".into()),
+    }
+    problems
+}
+
+fn template_problems(day: &crate::Day, philosophy: &str) -> Vec<String> {
+    let Some(template) = &day.template else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    if template.meta_str("session_type") != Some(day.session_type.as_str()) {
+        problems.push(format!(
+            "{}: template {} is not a {} session",
+            day.day, template.id, day.session_type
+        ));
+    }
+    if template
+        .meta_str("philosophy_id")
+        .is_some_and(|p| p != philosophy)
+    {
+        problems.push(format!(
+            "{}: template {} belongs to another philosophy",
+            day.day, template.id
+        ));
+    }
+    problems
+}
+
+/// Whether a JSON metadata list contains `value`.
+pub fn list_has(metadata: &serde_json::Map<String, Value>, key: &str, value: &str) -> bool {
+    metadata
+        .get(key)
+        .and_then(Value::as_array)
+        .is_some_and(|list| list.iter().any(|v| v.as_str() == Some(value)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(race_week: bool) -> WeekRules<'static> {
+        WeekRules {
+            race: "marathon",
+            phase: if race_week { "taper" } else { "build" },
+            race_week,
+            days_per_week: 5,
+            max_hard_days: 2,
+        }
+    }
+
+    #[test]
+    fn a_sound_week_passes() {
+        let week = [
+            "rest",
+            "threshold",
+            "easy",
+            "race_pace",
+            "rest",
+            "easy",
+            "long",
+        ];
+        assert_eq!(pattern_problems(&week, &rules(false)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn hard_day_before_the_long_run_is_caught() {
+        let week = ["rest", "threshold", "easy", "easy", "rest", "tempo", "long"];
+        let problems = pattern_problems(&week, &rules(false));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("sat (tempo) is next to sun (long)"))
+        );
+    }
+
+    #[test]
+    fn hard_day_on_monday_after_a_sunday_long_run_is_caught() {
+        let week = ["tempo", "rest", "easy", "threshold", "rest", "easy", "long"];
+        let problems = pattern_problems(&week, &rules(false));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("mon (tempo) is next to sun"))
+        );
+    }
+
+    #[test]
+    fn race_week_needs_the_race_on_sunday() {
+        let week = ["easy", "rest", "easy", "rest", "easy", "strides", "long"];
+        let problems = pattern_problems(&week, &rules(true));
+        assert!(
+            problems.iter().any(|p| p.contains("race week")),
+            "{problems:?}"
+        );
+        let week = ["easy", "rest", "easy", "rest", "easy", "strides", "race"];
+        assert!(pattern_problems(&week, &rules(true)).is_empty());
+    }
+
+    #[test]
+    fn wrong_running_days_and_two_long_runs_are_caught() {
+        let week = ["long", "rest", "easy", "rest", "easy", "rest", "long"];
+        let problems = pattern_problems(&week, &rules(false));
+        assert!(problems.iter().any(|p| p.contains("4 running days")));
+        assert!(problems.iter().any(|p| p.contains("2 long runs")));
+    }
+}

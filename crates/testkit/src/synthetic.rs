@@ -1,0 +1,75 @@
+//! Random indexes of any size, for benchmarks and tests that need more rows than a fixture.
+
+use std::collections::BTreeMap;
+
+use plan_index_core::BakedIndex;
+use plan_index_format::{
+    CollectionMeta, IndexMeta, ItemMeta, MetaValue, Metric, aligned_float_offset, encode_blob,
+    normalise,
+};
+
+use crate::leak_aligned;
+
+/// A deterministic xorshift generator: reproducible data without a `rand` dependency.
+#[derive(Clone, Debug)]
+pub struct XorShift(u64);
+
+impl XorShift {
+    /// A generator from a non-zero seed.
+    pub fn new(seed: u64) -> XorShift {
+        XorShift(seed.max(1))
+    }
+
+    /// Next value, uniform in [-1, 1).
+    pub fn next_f32(&mut self) -> f32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        ((self.0 >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+    }
+
+    /// A random unit vector.
+    pub fn unit_vector(&mut self, dim: usize) -> Vec<f32> {
+        let mut v: Vec<f32> = (0..dim).map(|_| self.next_f32()).collect();
+        if normalise(&mut v).is_none() {
+            v[0] = 1.0;
+        }
+        v
+    }
+}
+
+/// One cosine collection `name` of `n` random unit rows, each with a `group` field (`g0`..`g9`).
+pub fn random_index(name: &str, n: usize, dim: usize, seed: u64) -> BakedIndex {
+    let mut rng = XorShift::new(seed);
+    let mut vectors = Vec::with_capacity(aligned_float_offset(0) + n * dim);
+    vectors.resize(aligned_float_offset(0), 0.0);
+    let items = (0..n)
+        .map(|i| {
+            vectors.extend(rng.unit_vector(dim));
+            let metadata =
+                BTreeMap::from([("group".to_string(), MetaValue::Str(format!("g{}", i % 10)))]);
+            ItemMeta {
+                id: format!("item-{i}"),
+                text_hash: None,
+                text: None,
+                metadata,
+                payload: None,
+            }
+        })
+        .collect();
+    let meta = IndexMeta {
+        model: "random".into(),
+        dim: dim as u32,
+        metric: Metric::Cosine,
+        collections: vec![CollectionMeta::new(
+            name.into(),
+            dim as u32,
+            Metric::Cosine,
+            0,
+            items,
+        )],
+    };
+    // A synthetic layout that fails to encode or open is a bug in this module, not bad input.
+    let blob = encode_blob(&meta, &vectors).unwrap_or_else(|e| panic!("synthetic index: {e}"));
+    BakedIndex::open(leak_aligned(&blob)).unwrap_or_else(|e| panic!("synthetic index: {e}"))
+}
