@@ -58,7 +58,7 @@ compile_s=$((SECONDS - t0))
 
 step "sam build (Architecture=$arch EnableModelLayer=$model_layer)"
 t0=$SECONDS
-sam build --parameter-overrides "Architecture=$arch" "EnableModelLayer=$model_layer"
+PLAN_INDEX_MODEL_LAYER="$model_layer" sam build --parameter-overrides "Architecture=$arch" "EnableModelLayer=$model_layer"
 sam_s=$((SECONDS - t0))
 
 step "sizes against Lambda's limits"

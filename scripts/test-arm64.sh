@@ -87,7 +87,7 @@ if isinstance(model_dir, dict) and "Fn::If" in model_dir:
 # Lambda extracts a layer into /opt: the layer's build folder stands for /opt. (qemu -L remaps
 # open() but not stat(), so the process gets the host path of the same folder.)
 layer_build = ".aws-sam/build/ModelLayer"
-layer = os.path.isdir(layer_build)
+layer = os.path.isdir(layer_build) and not os.path.exists(f"{layer_build}/DISABLED")
 model_host_dir = None
 if layer:
     inside = os.path.relpath(model_dir, "/opt") if isinstance(model_dir, str) and model_dir.startswith("/opt/") else None
@@ -298,7 +298,7 @@ try:
         else:
             print(f"note: no {native} with the same index (build it with cargo build --release), so the arm64 and native free-text results are not compared")
     elif not layer:
-        print("note: no .aws-sam/build/ModelLayer (built with --no-model-layer): free-text search not checked")
+        print("note: the model layer was built disabled (--no-model-layer): free-text search not checked")
 
     # An SQS batch (sam's receive-message record): two good bodies, two that must fail.
     record = load(f"{root}/events/sqs.json")["Records"][0]
