@@ -28,6 +28,8 @@ with open(sys.argv[1]) as f:
 for resource in template["Resources"].values():
     if resource["Type"] == "AWS::Serverless::Function":
         resource["Properties"]["CodeUri"] = "s3://validation-only/plan-index.zip"
+    elif resource["Type"] == "AWS::Serverless::LayerVersion":
+        resource["Properties"]["ContentUri"] = "s3://validation-only/layer.zip"
 translated = transform(template, {}, NoManagedPolicies())
 with open(sys.argv[2], "w") as f:
     json.dump(translated, f, indent=1)
