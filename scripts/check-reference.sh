@@ -10,7 +10,7 @@ if [ ! -d "$ref" ]; then
 fi
 # Same target dir: only this crate is rebuilt (the build script reruns when PLAN_INDEX_DIR
 # changes); the next plain build bakes index/ again.
-PLAN_INDEX_DIR="$ref" cargo build --release --quiet --bin plan-index
+PLAN_INDEX_DIR="$ref" cargo build --release --quiet -p plan-index-cli --bin plan-index
 out=$(target/release/plan-index search week_structures --like daniels__5k__intermediate__build__v1 --k 3 --json)
 python3 - "$out" <<'PY'
 import json, sys
