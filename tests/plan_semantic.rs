@@ -76,7 +76,7 @@ fn semantic_mode_is_the_brute_force_argmax() {
                     .unwrap_or(&plan.philosophy.id)
                     .to_string();
                 for week in &plan.weeks {
-                    let kind = phase_kind(race, week.days_to_race);
+                    let kind = phase_kind(race, week.days_to_race).expect("known race");
                     assert_eq!(
                         week.structure.query,
                         queries::week_query(&name, race, kind, days)

@@ -7,6 +7,7 @@
 //! and reports every relaxation; `semantic` mode reproduces the old service (best cosine over
 //! all items) for comparison. docs/plan.md describes the rules and the relaxation order.
 
+pub mod export;
 pub mod queries;
 pub mod request;
 pub mod rules;

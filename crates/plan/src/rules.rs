@@ -6,12 +6,18 @@ use serde_json::Value;
 
 use crate::Plan;
 use crate::queries::{PHILOSOPHIES, WEEK_STRUCTURES};
-use crate::vocab::{DAYS, HORIZON_DAYS, SESSION_TYPES, adjacent, is_hard, is_running};
+use crate::vocab::{DAYS, PhaseKind, Race, SESSION_TYPES, adjacent, is_hard, is_running};
 use plan_index_core::BakedIndex;
 use plan_index_core::ItemMeta;
 
 /// A taper structure whose `days_to_race_max` is at most this is a race week.
 pub const RACE_WEEK_MAX_DAYS: i64 = 7;
+/// Hard sessions a taper week (the race week included) may hold at most.
+pub const TAPER_MAX_HARD_DAYS: i64 = 1;
+/// The day of the race in the race week (index into [`DAYS`]): sun.
+pub const RACE_DAY: usize = 6;
+/// Races whose weeks may add a `back_to_back` run the day after the long run.
+pub const BACK_TO_BACK_RACES: [&str; 1] = ["ultra"];
 
 /// What a weekly pattern must satisfy.
 #[derive(Clone, Copy, Debug)]
@@ -65,10 +71,13 @@ pub fn pattern_problems(pattern: &[&str; 7], rules: &WeekRules<'_>) -> Vec<Strin
     let days_of = |kind: &str| -> Vec<usize> { (0..7).filter(|&i| pattern[i] == kind).collect() };
     let (longs, races, b2b) = (days_of("long"), days_of("race"), days_of("back_to_back"));
     let anchor = if rules.race_week {
-        if !longs.is_empty() || races != [6] {
-            problems.push("the race week needs `race` on sun and no `long`".into());
+        if !longs.is_empty() || races != [RACE_DAY] {
+            problems.push(format!(
+                "the race week needs `race` on {} and no `long`",
+                DAYS[RACE_DAY]
+            ));
         }
-        6
+        RACE_DAY
     } else {
         if !races.is_empty() {
             problems.push("`race` only belongs in the race week".into());
@@ -83,8 +92,11 @@ pub fn pattern_problems(pattern: &[&str; 7], rules: &WeekRules<'_>) -> Vec<Strin
     };
     let mut anchors = vec![anchor];
     if !b2b.is_empty() {
-        if rules.race != "ultra" {
-            problems.push("`back_to_back` is only for ultra".into());
+        if !BACK_TO_BACK_RACES.contains(&rules.race) {
+            problems.push(format!(
+                "`back_to_back` is only for {}",
+                BACK_TO_BACK_RACES.join(", ")
+            ));
         }
         if b2b != [(anchor + 1) % 7] || rules.race_week {
             problems.push("`back_to_back` must be one day, right after the long run".into());
@@ -127,9 +139,102 @@ fn hard_day_problems(
             rules.max_hard_days
         ));
     }
-    if rules.phase == "taper" && count > 1 {
-        problems.push(format!("{count} hard days in a taper week (at most 1)"));
+    if rules.phase == "taper" && count > TAPER_MAX_HARD_DAYS {
+        problems.push(format!(
+            "{count} hard days in a taper week (at most {TAPER_MAX_HARD_DAYS})"
+        ));
     }
+}
+
+/// The hard sessions of a pattern (what `hard_days` must say).
+pub fn hard_day_count(pattern: &[&str; 7]) -> i64 {
+    pattern.iter().filter(|t| is_hard(t)).count() as i64
+}
+
+/// The day a week is built around (what `long_run_day` must say): the race day in the race
+/// week, else the day of its one `long` run (None when it has none or several).
+pub fn long_run_day(pattern: &[&str; 7], race_week: bool) -> Option<&'static str> {
+    if race_week {
+        return Some(DAYS[RACE_DAY]);
+    }
+    let mut longs = (0..7).filter(|&i| pattern[i] == "long");
+    match (longs.next(), longs.next()) {
+        (Some(day), None) => Some(DAYS[day]),
+        _ => None,
+    }
+}
+
+/// A week structure's metadata as the rules read it (from the baked index or a source).
+#[derive(Clone, Copy, Debug)]
+pub struct StructureMeta<'a> {
+    /// Its one race.
+    pub race: &'a str,
+    /// base, build, peak or taper.
+    pub phase: &'a str,
+    /// Running days.
+    pub days_per_week: i64,
+    /// Nearest days to race it fits.
+    pub days_to_race_min: i64,
+    /// Farthest days to race it fits.
+    pub days_to_race_max: i64,
+    /// Its philosophy's hard-day limit.
+    pub max_hard_days: i64,
+}
+
+impl StructureMeta<'_> {
+    /// Whether it is a race-week variant (a taper structure ending at the race).
+    pub fn race_week(&self) -> bool {
+        self.phase == "taper" && self.days_to_race_max <= RACE_WEEK_MAX_DAYS
+    }
+
+    /// Its place in the season (None for a phase outside the vocabulary).
+    pub fn kind(&self) -> Option<PhaseKind> {
+        if self.race_week() {
+            return Some(PhaseKind::RaceWeek);
+        }
+        PhaseKind::ALL
+            .into_iter()
+            .find(|k| *k != PhaseKind::RaceWeek && k.phase() == self.phase)
+    }
+
+    /// The rules its pattern must keep.
+    pub fn week_rules(&self) -> WeekRules<'_> {
+        WeekRules {
+            race: self.race,
+            phase: self.phase,
+            race_week: self.race_week(),
+            days_per_week: self.days_per_week,
+            max_hard_days: self.max_hard_days,
+        }
+    }
+}
+
+/// Everything a week structure breaks: the week rules for its pattern, and its days to race
+/// against the phase window of its race (`Race::window`).
+pub fn structure_rule_problems(meta: &StructureMeta<'_>, pattern: &[&str; 7]) -> Vec<String> {
+    let mut problems = pattern_problems(pattern, &meta.week_rules());
+    let Some(kind) = meta.kind() else {
+        problems.push(format!("unknown phase {:?}", meta.phase));
+        return problems;
+    };
+    match Race::parse(meta.race) {
+        Err(e) => problems.push(e.to_string()),
+        Ok(race) => {
+            let window = race.window(kind);
+            if (meta.days_to_race_min, meta.days_to_race_max) != (window.min, window.max) {
+                problems.push(format!(
+                    "days_to_race {}-{}, but the {} {} window is {}-{}",
+                    meta.days_to_race_min,
+                    meta.days_to_race_max,
+                    meta.race,
+                    kind.key(),
+                    window.min,
+                    window.max
+                ));
+            }
+        }
+    }
+    problems
 }
 
 fn meta_str<'a>(item: &'a ItemMeta, key: &str) -> Option<&'a str> {
@@ -177,11 +282,15 @@ pub fn structure_problems(index: &BakedIndex, item: &ItemMeta) -> Vec<String> {
         first_race(item),
         meta_str(item, "phase"),
         meta_int(item, "days_per_week"),
+        meta_int(item, "days_to_race_min"),
         meta_int(item, "days_to_race_max"),
     );
-    let (Some(philosophy), Some(race), Some(phase), Some(days), Some(max_days)) = fields else {
+    let (Some(philosophy), Some(race), Some(phase), Some(days), Some(min_days), Some(max_days)) =
+        fields
+    else {
         return vec![
-            "metadata needs philosophy_id, race_types, phase, days_per_week, days_to_race_max"
+            "metadata needs philosophy_id, race_types, phase, days_per_week, days_to_race_min, \
+             days_to_race_max"
                 .into(),
         ];
     };
@@ -198,20 +307,18 @@ pub fn structure_problems(index: &BakedIndex, item: &ItemMeta) -> Vec<String> {
         Ok(pattern) => pattern,
         Err(e) => return vec![e],
     };
-    let rules = WeekRules {
+    let meta = StructureMeta {
         race,
         phase,
-        race_week: phase == "taper" && max_days <= RACE_WEEK_MAX_DAYS,
         days_per_week: days,
+        days_to_race_min: min_days,
+        days_to_race_max: max_days,
         max_hard_days,
     };
-    let mut problems = pattern_problems(&pattern, &rules);
-    let hard = pattern.iter().filter(|t| is_hard(t)).count() as i64;
+    let mut problems = structure_rule_problems(&meta, &pattern);
+    let hard = hard_day_count(&pattern);
     if meta_int(item, "hard_days") != Some(hard) {
         problems.push(format!("metadata hard_days must be {hard}"));
-    }
-    if max_days > HORIZON_DAYS && phase != "base" {
-        problems.push(format!("only base weeks reach beyond {HORIZON_DAYS} days"));
     }
     problems
 }

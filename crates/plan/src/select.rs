@@ -380,7 +380,7 @@ struct Planner<'e, 'a> {
 impl Planner<'_, '_> {
     fn week(&mut self, week: i64) -> Result<Week, PlanError> {
         let dtr = days_to_race(week, self.r.weeks);
-        let kind = phase_kind(self.r.race, dtr);
+        let kind = phase_kind(self.r.race, dtr)?;
         let structure = self.structure(week, kind, dtr.min(HORIZON_DAYS))?;
         let pattern = pattern_of(structure.payload.as_ref())
             .map_err(|e| PlanError::ContentGap(format!("week structure {}: {e}", structure.id)))?;

@@ -41,6 +41,36 @@ pub const HARD_TYPES: [&str; 9] = [
     "race",
 ];
 
+/// Session types that are not running days.
+pub const NON_RUNNING: [&str; 2] = ["rest", "cross_training"];
+/// A philosophy's `intensity_model`.
+pub const INTENSITY_MODELS: [&str; 5] = ["polarized", "pyramidal", "threshold", "speed", "ultra"];
+/// A session template's `intensity`.
+pub const INTENSITIES: [&str; 3] = ["easy", "moderate", "hard"];
+/// Knowledge topics (a knowledge document's `topic` and folder).
+pub const TOPICS: [&str; 20] = [
+    "taper",
+    "intensity_distribution",
+    "progression",
+    "injury_risk",
+    "recovery",
+    "sleep",
+    "strength",
+    "fuelling",
+    "heat",
+    "altitude",
+    "masters",
+    "beginners",
+    "ultra",
+    "race_day",
+    "mileage",
+    "hard_day_spacing",
+    "long_run",
+    "cross_training",
+    "pacing",
+    "speed",
+];
+
 /// Plans span this many weeks at least.
 pub const MIN_WEEKS: i64 = 4;
 /// Plans span this many weeks at most.
@@ -61,7 +91,7 @@ pub fn is_hard(session_type: &str) -> bool {
 
 /// Whether a session type is a running day (everything but rest and cross-training).
 pub fn is_running(session_type: &str) -> bool {
-    session_type != "rest" && session_type != "cross_training"
+    !NON_RUNNING.contains(&session_type)
 }
 
 /// Whether two days of the week (0 = mon) are neighbours; sun and the next mon are.
@@ -122,30 +152,139 @@ impl PhaseKind {
             other => other.phase(),
         }
     }
-}
 
-/// Inclusive upper bounds of days to race for the race week, taper, peak and build of a race
-/// (beyond the last one is base). They match the week structures' `days_to_race` ranges.
-fn phase_bounds(race: &str) -> [i64; 4] {
-    match race {
-        "5k" => [6, 13, 27, 62],
-        "10k" => [6, 13, 34, 76],
-        "half_marathon" => [6, 13, 41, 90],
-        "marathon" => [6, 20, 48, 104],
-        _ => [6, 20, 55, 118],
+    /// Its name where a phase name cannot tell it apart (`race_week`).
+    pub fn key(self) -> &'static str {
+        match self {
+            PhaseKind::RaceWeek => "race_week",
+            other => other.phase(),
+        }
+    }
+
+    /// Its part of a week structure's id and file name (`taper_race_week` for the race week).
+    pub fn stem(self) -> &'static str {
+        match self {
+            PhaseKind::RaceWeek => "taper_race_week",
+            other => other.phase(),
+        }
     }
 }
 
-/// The phase of a week that starts `days_to_race` days before the race.
-pub fn phase_kind(race: &str, days_to_race: i64) -> PhaseKind {
-    let [race_week, taper, peak, build] = phase_bounds(race);
-    match days_to_race {
-        d if d <= race_week => PhaseKind::RaceWeek,
-        d if d <= taper => PhaseKind::Taper,
-        d if d <= peak => PhaseKind::Peak,
-        d if d <= build => PhaseKind::Build,
-        _ => PhaseKind::Base,
+/// The races in [`RACES`] order, typed: the phase windows are defined for these and no other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Race {
+    /// `5k`.
+    FiveK,
+    /// `10k`.
+    TenK,
+    /// `half_marathon`.
+    HalfMarathon,
+    /// `marathon`.
+    Marathon,
+    /// `ultra`.
+    Ultra,
+}
+
+/// A race name outside [`RACES`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown race {0:?}; use one of: {races}", races = RACES.join(", "))]
+pub struct UnknownRace(pub String);
+
+impl From<UnknownRace> for crate::PlanError {
+    fn from(e: UnknownRace) -> crate::PlanError {
+        crate::PlanError::InvalidValue {
+            field: "race",
+            message: e.to_string(),
+        }
     }
+}
+
+/// Days to race a phase covers, both ends included.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    /// Nearest to the race.
+    pub min: i64,
+    /// Farthest from the race.
+    pub max: i64,
+}
+
+impl Window {
+    /// Whether `days_to_race` falls inside.
+    pub fn contains(self, days_to_race: i64) -> bool {
+        (self.min..=self.max).contains(&days_to_race)
+    }
+}
+
+impl Race {
+    /// Every race, in [`RACES`] order.
+    pub const ALL: [Race; 5] = [
+        Race::FiveK,
+        Race::TenK,
+        Race::HalfMarathon,
+        Race::Marathon,
+        Race::Ultra,
+    ];
+
+    /// The race's name in requests and metadata.
+    pub fn as_str(self) -> &'static str {
+        RACES[self as usize]
+    }
+
+    /// The race named `name`, or why there is none.
+    pub fn parse(name: &str) -> Result<Race, UnknownRace> {
+        Race::ALL
+            .into_iter()
+            .find(|race| race.as_str() == name)
+            .ok_or_else(|| UnknownRace(name.to_string()))
+    }
+
+    /// Inclusive upper bounds of days to race of the race week, taper, peak and build (base
+    /// runs from the day after the build to [`HORIZON_DAYS`]). The only definition of the
+    /// phase windows: the week structures' `days_to_race` ranges are generated from and
+    /// checked against it.
+    fn upper_bounds(self) -> [i64; 4] {
+        match self {
+            Race::FiveK => [6, 13, 27, 62],
+            Race::TenK => [6, 13, 34, 76],
+            Race::HalfMarathon => [6, 13, 41, 90],
+            Race::Marathon => [6, 20, 48, 104],
+            Race::Ultra => [6, 20, 55, 118],
+        }
+    }
+
+    /// The days to race `kind` covers for this race. The windows of [`PhaseKind::ALL`] tile
+    /// 0..=[`HORIZON_DAYS`] without gap or overlap.
+    pub fn window(self, kind: PhaseKind) -> Window {
+        let [race_week, taper, peak, build] = self.upper_bounds();
+        let (min, max) = match kind {
+            PhaseKind::RaceWeek => (0, race_week),
+            PhaseKind::Taper => (race_week + 1, taper),
+            PhaseKind::Peak => (taper + 1, peak),
+            PhaseKind::Build => (peak + 1, build),
+            PhaseKind::Base => (build + 1, HORIZON_DAYS),
+        };
+        Window { min, max }
+    }
+
+    /// The phase of a week that starts `days_to_race` days before this race (base beyond
+    /// the horizon).
+    pub fn phase_kind(self, days_to_race: i64) -> PhaseKind {
+        [
+            PhaseKind::RaceWeek,
+            PhaseKind::Taper,
+            PhaseKind::Peak,
+            PhaseKind::Build,
+        ]
+        .into_iter()
+        .find(|&kind| days_to_race <= self.window(kind).max)
+        .unwrap_or(PhaseKind::Base)
+    }
+}
+
+/// The phase of a week that starts `days_to_race` days before a race named `race`; an
+/// unknown race is an error, never another race's windows.
+pub fn phase_kind(race: &str, days_to_race: i64) -> Result<PhaseKind, UnknownRace> {
+    Ok(Race::parse(race)?.phase_kind(days_to_race))
 }
 
 /// Days from the first day of week `week` (1-based) of a `weeks`-week plan to race day, which
@@ -160,12 +299,47 @@ mod tests {
 
     #[test]
     fn phases_follow_the_race_bounds() {
-        assert_eq!(phase_kind("5k", 6), PhaseKind::RaceWeek);
-        assert_eq!(phase_kind("5k", 13), PhaseKind::Taper);
-        assert_eq!(phase_kind("5k", 20), PhaseKind::Peak);
-        assert_eq!(phase_kind("marathon", 20), PhaseKind::Taper);
-        assert_eq!(phase_kind("marathon", 105), PhaseKind::Base);
-        assert_eq!(phase_kind("ultra", 500), PhaseKind::Base);
+        let kind = |race, days| phase_kind(race, days).expect("known race");
+        assert_eq!(kind("5k", 6), PhaseKind::RaceWeek);
+        assert_eq!(kind("5k", 13), PhaseKind::Taper);
+        assert_eq!(kind("5k", 20), PhaseKind::Peak);
+        assert_eq!(kind("marathon", 20), PhaseKind::Taper);
+        assert_eq!(kind("marathon", 105), PhaseKind::Base);
+        assert_eq!(kind("ultra", 500), PhaseKind::Base);
+    }
+
+    #[test]
+    fn an_unknown_race_has_no_phases() {
+        let e = phase_kind("mile", 10).expect_err("unknown race");
+        assert_eq!(e, UnknownRace("mile".into()));
+        assert!(
+            e.to_string()
+                .contains("5k, 10k, half_marathon, marathon, ultra")
+        );
+    }
+
+    #[test]
+    fn races_are_the_vocabulary_in_order() {
+        let names: Vec<&str> = Race::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(names, RACES);
+        assert_eq!(Race::parse("half_marathon"), Ok(Race::HalfMarathon));
+    }
+
+    #[test]
+    fn windows_tile_the_horizon_nearest_first() {
+        for race in Race::ALL {
+            let mut next = 0;
+            for kind in PhaseKind::ALL.into_iter().rev() {
+                let window = race.window(kind);
+                assert_eq!(window.min, next, "{race:?} {kind:?}");
+                assert!(window.max >= window.min, "{race:?} {kind:?}");
+                for days in [window.min, window.max] {
+                    assert_eq!(race.phase_kind(days), kind, "{race:?} {days}");
+                }
+                next = window.max + 1;
+            }
+            assert_eq!(next, HORIZON_DAYS + 1);
+        }
     }
 
     #[test]
