@@ -2,11 +2,13 @@
 //! Lambda handler makes. It links no AWS SDK: it depends on the root package's library (the
 //! baked `static`) without its `lambda` feature.
 
+mod check_sources;
 mod embed;
 mod inspect;
 mod plan;
 mod prepare;
 mod search;
+mod vocab;
 
 use std::process::ExitCode;
 
@@ -38,6 +40,10 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// (Re)build index/*.json from index/sources/.
     Prepare(prepare::PrepareArgs),
+    /// Validate index/sources/: schema, vocabulary, week rules, coverage (exit 1 on problems).
+    CheckSources(check_sources::CheckSourcesArgs),
+    /// Print the vocabulary, bounds, week rules, phase windows and philosophies as JSON.
+    Vocab(vocab::VocabArgs),
 }
 
 /// The baked index, or the error that says why it cannot be read.
@@ -61,16 +67,21 @@ fn main() -> ExitCode {
         Command::Embed(a) => a.json,
         Command::Plan(a) => a.json,
         Command::Prepare(a) => a.json,
+        Command::CheckSources(a) => a.json,
+        Command::Vocab(a) => a.json,
     };
+    let success = |()| ExitCode::SUCCESS;
     let outcome = match cli.command {
-        Command::Inspect(args) => inspect::run(args),
-        Command::Search(args) => search::run(args),
-        Command::Embed(args) => embed::run(args),
-        Command::Plan(args) => plan::run(args),
-        Command::Prepare(args) => prepare::run(args),
+        Command::Inspect(args) => inspect::run(args).map(success),
+        Command::Search(args) => search::run(args).map(success),
+        Command::Embed(args) => embed::run(args).map(success),
+        Command::Plan(args) => plan::run(args).map(success),
+        Command::Prepare(args) => prepare::run(args).map(success),
+        Command::CheckSources(args) => check_sources::run(args),
+        Command::Vocab(args) => vocab::run(args).map(success),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             if json {
                 println!("{}", plan_index_api::encode_error(&e));

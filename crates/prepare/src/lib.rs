@@ -6,6 +6,7 @@
 //! validated before anything is embedded or written, so a typo costs no model time and leaves
 //! the index as it was.
 
+pub mod check;
 pub mod output;
 pub mod source;
 

@@ -73,15 +73,21 @@ fn valid_name(name: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-fn valid_id(id: &str) -> bool {
+/// Whether `id` matches `[a-z0-9_.-]+`, the ids docs/sources.md allows.
+pub fn valid_id(id: &str) -> bool {
     !id.is_empty()
         && id.bytes().all(|b| {
             b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'_' | b'.' | b'-')
         })
 }
 
-/// Every `.md` file under `dir`, in sorted path order.
-pub fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, PrepareError> {
+/// Whether `path` names a document (`*.md`).
+pub fn is_markdown(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "md")
+}
+
+/// Every file under `dir` (folders descended into), in sorted path order.
+pub fn files_under(dir: &Path) -> Result<Vec<PathBuf>, PrepareError> {
     let mut files = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {
@@ -90,12 +96,19 @@ pub fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, PrepareError> {
             let path = entry.map_err(|e| PrepareError::io(&folder, e))?.path();
             if path.is_dir() {
                 pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") {
+            } else {
                 files.push(path);
             }
         }
     }
     files.sort();
+    Ok(files)
+}
+
+/// Every `.md` file under `dir`, in sorted path order.
+pub fn markdown_files(dir: &Path) -> Result<Vec<PathBuf>, PrepareError> {
+    let mut files = files_under(dir)?;
+    files.retain(|f| is_markdown(f));
     Ok(files)
 }
 
@@ -118,8 +131,24 @@ pub fn read_collection(dir: &Path) -> Result<Vec<DocItem>, PrepareError> {
     Ok(items)
 }
 
-/// The item(s) of one document: one, or one per `## ` section with `chunk: sections`.
-pub fn read_document(file: &Path) -> Result<Vec<DocItem>, PrepareError> {
+/// A document as written: its front matter (metadata and payload already checked to be what
+/// the index can hold) and its body.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Document {
+    /// `id`, as written (not yet checked against `[a-z0-9_.-]+`).
+    pub id: Option<String>,
+    /// `metadata`.
+    pub metadata: Option<Map<String, Value>>,
+    /// `payload`.
+    pub payload: Option<Value>,
+    /// `chunk`.
+    pub chunk: Option<String>,
+    /// Everything after the front matter, trimmed.
+    pub body: String,
+}
+
+/// Reads one document: its front matter (unknown keys refused) and its body.
+pub fn parse_document(file: &Path) -> Result<Document, PrepareError> {
     let raw = std::fs::read_to_string(file).map_err(|e| PrepareError::io(file, e))?;
     let (front, body) = split_front_matter(&raw).ok_or_else(|| {
         PrepareError::source(
@@ -130,12 +159,6 @@ pub fn read_document(file: &Path) -> Result<Vec<DocItem>, PrepareError> {
     let front: FrontMatter = serde_yaml::from_str(front)
         .map_err(|e| PrepareError::source(file, format!("invalid front matter: {e}")))?;
     let fail = |message: String| PrepareError::source(file, message);
-    let id = front
-        .id
-        .ok_or_else(|| fail("front matter has no `id`".into()))?;
-    if !valid_id(&id) {
-        return Err(fail(format!("id {id:?} must match [a-z0-9_.-]+")));
-    }
     let metadata = front
         .metadata
         .map(read_metadata)
@@ -146,27 +169,54 @@ pub fn read_document(file: &Path) -> Result<Vec<DocItem>, PrepareError> {
         .map(|p| yaml_to_json(p).map_err(|e| format!("payload: {e}")))
         .transpose()
         .map_err(fail)?;
-    let body = body.trim();
-    match front.chunk.as_deref() {
-        None => {
-            if body.is_empty() {
-                return Err(fail("the body is empty: there is nothing to embed".into()));
+    Ok(Document {
+        id: front.id,
+        metadata,
+        payload,
+        chunk: front.chunk,
+        body: body.trim().to_string(),
+    })
+}
+
+impl Document {
+    /// The item(s) `prepare` makes of it: one, or one per `## ` section with
+    /// `chunk: sections`; or why it cannot make any.
+    pub fn into_items(self) -> Result<Vec<DocItem>, String> {
+        let id = self.id.ok_or("front matter has no `id`")?;
+        if !valid_id(&id) {
+            return Err(format!("id {id:?} must match [a-z0-9_.-]+"));
+        }
+        match self.chunk.as_deref() {
+            None => {
+                if self.body.is_empty() {
+                    return Err("the body is empty: there is nothing to embed".into());
+                }
+                Ok(vec![DocItem {
+                    id,
+                    text: self.body,
+                    store_text: false,
+                    metadata: self.metadata,
+                    payload: self.payload,
+                }])
             }
-            Ok(vec![DocItem {
-                id,
-                text: body.to_string(),
-                store_text: false,
-                metadata,
-                payload,
-            }])
+            Some("sections") => chunk_sections(
+                &id,
+                &self.body,
+                self.metadata.as_ref(),
+                self.payload.as_ref(),
+            ),
+            Some(other) => Err(format!(
+                "unknown chunk mode {other:?} (the only one is `sections`)"
+            )),
         }
-        Some("sections") => {
-            chunk_sections(&id, body, metadata.as_ref(), payload.as_ref()).map_err(fail)
-        }
-        Some(other) => Err(fail(format!(
-            "unknown chunk mode {other:?} (the only one is `sections`)"
-        ))),
     }
+}
+
+/// The item(s) of one document: one, or one per `## ` section with `chunk: sections`.
+pub fn read_document(file: &Path) -> Result<Vec<DocItem>, PrepareError> {
+    parse_document(file)?
+        .into_items()
+        .map_err(|message| PrepareError::source(file, message))
 }
 
 /// Splits `---\n<yaml>\n---\n<body>` into the YAML and the body.
@@ -243,13 +293,19 @@ fn yaml_to_json(value: serde_yaml::Value) -> Result<Value, String> {
     })
 }
 
-/// `## ` sections of a body; text before the first one belongs to the first section.
-fn chunk_sections(
-    id: &str,
-    body: &str,
-    metadata: Option<&Map<String, Value>>,
-    payload: Option<&Value>,
-) -> Result<Vec<DocItem>, String> {
+/// A body cut at its `## ` headings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Sections<'a> {
+    /// The `# ` title line, when the body has one before its first section.
+    pub title: Option<&'a str>,
+    /// Other text before the first section.
+    pub preamble: String,
+    /// Each section's heading (without `## `) and body lines.
+    pub sections: Vec<(&'a str, String)>,
+}
+
+/// Cuts `body` at its `## ` headings.
+pub fn split_sections(body: &str) -> Sections<'_> {
     let mut title: Option<&str> = None;
     let mut preamble: Vec<&str> = Vec::new();
     let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -264,13 +320,34 @@ fn chunk_sections(
             preamble.push(line);
         }
     }
+    Sections {
+        title,
+        preamble: preamble.join("\n"),
+        sections: sections
+            .into_iter()
+            .map(|(heading, lines)| (heading, lines.join("\n")))
+            .collect(),
+    }
+}
+
+/// `## ` sections of a body; text before the first one belongs to the first section.
+fn chunk_sections(
+    id: &str,
+    body: &str,
+    metadata: Option<&Map<String, Value>>,
+    payload: Option<&Value>,
+) -> Result<Vec<DocItem>, String> {
+    let Sections {
+        title,
+        preamble,
+        sections,
+    } = split_sections(body);
     if sections.is_empty() {
         return Err("`chunk: sections` but the body has no `## ` heading".into());
     }
-    let preamble = preamble.join("\n");
     let mut seen = HashMap::new();
     let mut items = Vec::with_capacity(sections.len());
-    for (n, (heading, lines)) in sections.into_iter().enumerate() {
+    for (n, (heading, section_body)) in sections.into_iter().enumerate() {
         let slug = slug(heading);
         if slug.is_empty() {
             return Err(format!(
@@ -288,7 +365,6 @@ fn chunk_sections(
         }
         let heading_line = format!("## {heading}");
         parts.push(&heading_line);
-        let section_body = lines.join("\n");
         if section_body.trim().is_empty() {
             return Err(format!("section {heading:?} is empty"));
         }
