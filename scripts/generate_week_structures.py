@@ -8,43 +8,36 @@ variant `taper_race_week-d<days>.md` (phase `taper`, days to race 0-6, `race` on
 `long`). The week patterns follow the rules of docs/sources.md; the phrasing tables below give
 each philosophy, race and phase its own wording, because the bodies are embedded and searched.
 
-Usage: python3 scripts/generate_week_structures.py [--root DIR] [--check]
-  --check   exit 1 if the files on disk differ from what would be generated (writes nothing)
+The vocabulary, the week rules' bounds, the phase windows (days to race per race and phase),
+the id and file layout and the philosophies' metadata all come from `plan-index vocab --json`
+(crates/plan defines them, crates/prepare reads the philosophies); this script keeps only its
+phrasing and placement tables. `plan-index check-sources` checks what it writes.
+
+Usage: python3 scripts/generate_week_structures.py [--root DIR] [--vocab FILE] [--check]
+  --vocab FILE  the output of `plan-index vocab --json` (default: run it through
+                `cargo run --release -q -p plan-index-cli -- vocab --json` in ROOT)
+  --check       exit 1 if the files on disk differ from what would be generated (writes nothing)
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import os
 import shutil
+import subprocess
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_sources import (  # noqa: E402  (shared vocabulary and word count)
-    DAYS, HARD_TYPES, PHASES, word_count,
-)
-from frontmatter import read_doc  # noqa: E402  (the shared front-matter parser)
+# Filled from `plan-index vocab --json` by load_vocab() before anything is generated.
+VOCAB: dict = {}
+DAYS: list[str] = []
+HARD_TYPES: set[str] = set()
 
 DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
              "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
 RACE_NAMES = {"5k": "5K", "10k": "10K", "half_marathon": "half marathon",
               "marathon": "marathon", "ultra": "ultramarathon"}
-
-# Days to race covered by each phase, per race: (min, max). The race-week variant of the taper
-# covers 0-6; the phases together cover 0..210 with no gap.
-WINDOWS = {
-    "5k":            {"race_week": (0, 6), "taper": (7, 13), "peak": (14, 27),
-                      "build": (28, 62), "base": (63, 210)},
-    "10k":           {"race_week": (0, 6), "taper": (7, 13), "peak": (14, 34),
-                      "build": (35, 76), "base": (77, 210)},
-    "half_marathon": {"race_week": (0, 6), "taper": (7, 13), "peak": (14, 41),
-                      "build": (42, 90), "base": (91, 210)},
-    "marathon":      {"race_week": (0, 6), "taper": (7, 20), "peak": (21, 48),
-                      "build": (49, 104), "base": (105, 210)},
-    "ultra":         {"race_week": (0, 6), "taper": (7, 20), "peak": (21, 55),
-                      "build": (56, 118), "base": (119, 210)},
-}
 
 # Generic wording for a session type; philosophies override some of it in `names`.
 SESSION_WORDS = {
@@ -542,19 +535,23 @@ def build_pattern(pid: str, meta: dict, race: str, phase: str, days: int, race_w
     spec = SPEC[pid]
     pat: list[str | None] = [None] * 7
     anchors: list[int] = []
+    race_day = DAYS.index(VOCAB["race_day"])
+    b2b_race = race in VOCAB["back_to_back_races"]
     if race_week:
-        pat[6] = "race"
-        anchors = [6]
+        pat[race_day] = "race"
+        anchors = [race_day]
         wanted = []
     else:
-        long_idx = 5 if race == "ultra" else 6
+        # The long run is on race day's weekday, or the day before where a back-to-back may
+        # follow it.
+        long_idx = race_day - 1 if b2b_race else race_day
         pat[long_idx] = "long"
         anchors = [long_idx]
-        if race == "ultra" and phase in spec["b2b"] and days >= 3:
+        if b2b_race and phase in spec["b2b"] and days >= 3:
             pat[long_idx + 1] = "back_to_back"
             anchors.append(long_idx + 1)
         wanted = resolve(spec["hard"][phase], race)
-    cap = 1 if phase == "taper" else meta["max_hard_days"]
+    cap = VOCAB["taper_max_hard_days"] if phase == "taper" else meta["max_hard_days"]
     wanted = wanted[:max(0, min(cap, days - len(anchors)))]
     # Hard days: never next to an anchor or to each other (sun and mon count as neighbours).
     legal = [DAYS.index(d) for d in PREF_HARD
@@ -649,13 +646,17 @@ def q(s: str) -> str:
     return f'"{s}"'
 
 
-def render(pid: str, meta: dict, race: str, phase: str, days: int, race_week: bool) -> tuple:
+def render(pid: str, meta: dict, race: str, kind: dict, days: int) -> tuple[str, str]:
+    """(path below week_structures/, file text) of one structure; `kind` is a phase kind of
+    the vocabulary ({key, phase, stem})."""
     spec = SPEC[pid]
-    key = "race_week" if race_week else phase
-    lo, hi = WINDOWS[race][key]
+    key, phase = kind["key"], kind["phase"]
+    race_week = key == "race_week"
+    lo, hi = VOCAB["windows"][race][key]
     pattern = build_pattern(pid, meta, race, phase, days, race_week)
     hard = sum(1 for t in pattern.values() if t in HARD_TYPES)
-    long_day = "sun" if race_week else next(d for d, t in pattern.items() if t == "long")
+    long_day = (VOCAB["race_day"] if race_week
+                else next(d for d, t in pattern.items() if t == "long"))
     focus, sentence = spec["text"][key]
     if race_week:
         volume_note = f"No long run; the race is on Sunday. {PHASE_VOLUME['race_week']}."
@@ -668,8 +669,8 @@ def render(pid: str, meta: dict, race: str, phase: str, days: int, race_week: bo
     title = f"# {meta['name']}: {RACE_NAMES[race]} {phase_label}, {days} running days"
     body = " ".join([sentence, RACE_TEXT[race][key], describe(pid, race, pattern, race_week),
                      (DAYS_TEXT_RACE_WEEK if race_week else DAYS_TEXT)[days]])
-    fname = f"{'taper_race_week' if race_week else phase}-d{days}"
-    doc_id = f"{pid}__{race}__{'taper_race_week' if race_week else phase}__d{days}"
+    names = dict(philosophy=pid, race=race, stem=kind["stem"], days=days)
+    doc_id = VOCAB["structure_id"].format(**names)
     lines = [
         "---",
         f"id: {doc_id}",
@@ -696,7 +697,7 @@ def render(pid: str, meta: dict, race: str, phase: str, days: int, race_week: bo
         wrap(body),
         "",
     ]
-    return os.path.join(pid, race, fname + ".md"), "\n".join(lines), word_count(title + body)
+    return VOCAB["structure_path"].format(**names), "\n".join(lines)
 
 
 def wrap(text: str, width: int = 96) -> str:
@@ -712,25 +713,33 @@ def wrap(text: str, width: int = 96) -> str:
     return "\n".join(out)
 
 
-def generate(root: str) -> dict[str, str]:
-    pdir = os.path.join(root, "index", "sources", "philosophies")
+def load_vocab(root: str, path: str | None) -> None:
+    """Fill VOCAB (and DAYS, HARD_TYPES) from `plan-index vocab --json`: the file at `path`, or
+    the command run through cargo in `root`."""
+    if path:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    else:
+        sources = os.path.join(root, "index", "sources")
+        cmd = ["cargo", "run", "--release", "-q", "-p", "plan-index-cli", "--",
+               "vocab", "--json", "--sources", sources]
+        text = subprocess.run(cmd, cwd=root, check=True, capture_output=True, text=True).stdout
+    VOCAB.update(json.loads(text))
+    DAYS[:] = VOCAB["days"]
+    HARD_TYPES.update(VOCAB["hard_types"])
+
+
+def generate() -> dict[str, str]:
     files: dict[str, str] = {}
-    for fname in sorted(os.listdir(pdir)):
-        if not fname.endswith(".md"):
-            continue
-        fm, _ = read_doc(os.path.join(pdir, fname))
-        pid, meta = fm["id"], fm["metadata"]
+    for phil in VOCAB["philosophies"]:
+        pid, meta = phil["id"], phil["metadata"]
         if pid not in SPEC:
-            raise SystemExit(f"{fname}: no phrasing table for philosophy {pid} in this script")
+            raise SystemExit(f"{pid}: no phrasing table for philosophy {pid} in this script")
         for race in meta["race_types"]:
             for days in range(meta["min_days_per_week"], meta["max_days_per_week"] + 1):
-                for phase in PHASES:
-                    variants = [False, True] if phase == "taper" else [False]
-                    for race_week in variants:
-                        rel, text, words = render(pid, meta, race, phase, days, race_week)
-                        if not 60 <= words <= 150:
-                            raise SystemExit(f"{rel}: body has {words} words (60-150)")
-                        files[rel] = text
+                for kind in VOCAB["phase_kinds"]:
+                    rel, text = render(pid, meta, race, kind, days)
+                    files[rel] = text
     return files
 
 
@@ -738,10 +747,12 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                    ".."))
+    ap.add_argument("--vocab", help="output of `plan-index vocab --json` (default: run it)")
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args()
     root = os.path.abspath(args.root)
-    files = generate(root)
+    load_vocab(root, args.vocab)
+    files = generate()
     wdir = os.path.join(root, "index", "sources", "week_structures")
     if args.check:
         on_disk = {}

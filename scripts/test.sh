@@ -20,8 +20,8 @@ if [ -f scripts/fetch-model.sh ]; then
     bash scripts/fetch-model.sh
 fi
 
-step "index sources: schema, vocabulary, week patterns, coverage"
-python3 scripts/check_sources.py | tail -n 1
+step "index sources: schema, vocabulary, week patterns, coverage (plan-index check-sources)"
+cargo run --release -q -p plan-index-cli -- check-sources | tail -n 1
 python3 scripts/generate_week_structures.py --check
 
 step "format and lints"
