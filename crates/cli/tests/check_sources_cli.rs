@@ -16,23 +16,24 @@ fn run(args: &[&str]) -> Output {
         .expect("run plan-index")
 }
 
+/// Runs `command ... --sources <the repository's sources>` and expects success.
+fn run_on_repo(args: &[&str]) -> Output {
+    let sources = repo_sources();
+    let mut args = args.to_vec();
+    args.extend(["--sources", sources.to_str().expect("utf-8")]);
+    let out = run(&args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    out
+}
+
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
 #[test]
 fn the_repository_sources_pass_with_a_summary_line() {
-    let sources = repo_sources();
-    let out = run(&[
-        "check-sources",
-        "--sources",
-        sources.to_str().expect("utf-8"),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_on_repo(&["check-sources"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let last = stdout.lines().last().expect("a summary line");
     assert_eq!(
@@ -40,13 +41,7 @@ fn the_repository_sources_pass_with_a_summary_line() {
         "check-sources: ok (13 philosophies, 730 week structures, 239 session templates, 81 \
          knowledge passages)"
     );
-    let out = run(&[
-        "check-sources",
-        "--json",
-        "--sources",
-        sources.to_str().expect("utf-8"),
-    ]);
-    assert!(out.status.success());
+    let out = run_on_repo(&["check-sources", "--json"]);
     let report = json(&out);
     assert_eq!(report["problems"], serde_json::json!([]));
     assert_eq!(report["summary"]["week_structures"], 730);
@@ -90,18 +85,7 @@ fn broken_sources_exit_1_with_one_line_per_problem() {
 
 #[test]
 fn vocab_exports_the_windows_rules_and_philosophies() {
-    let sources = repo_sources();
-    let out = run(&[
-        "vocab",
-        "--json",
-        "--sources",
-        sources.to_str().expect("utf-8"),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = run_on_repo(&["vocab", "--json"]);
     let v = json(&out);
     assert_eq!(
         v["windows"]["half_marathon"]["peak"],

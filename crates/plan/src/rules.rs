@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use crate::Plan;
 use crate::queries::{PHILOSOPHIES, WEEK_STRUCTURES};
-use crate::vocab::{DAYS, PhaseKind, Race, SESSION_TYPES, adjacent, is_hard, is_running};
+use crate::vocab::{DAYS, PhaseKind, Race, SESSION_TYPES, Window, adjacent, is_hard, is_running};
 use plan_index_core::BakedIndex;
 use plan_index_core::ItemMeta;
 
@@ -164,69 +164,58 @@ pub fn long_run_day(pattern: &[&str; 7], race_week: bool) -> Option<&'static str
     }
 }
 
-/// A week structure's metadata as the rules read it (from the baked index or a source).
-#[derive(Clone, Copy, Debug)]
-pub struct StructureMeta<'a> {
-    /// Its one race.
-    pub race: &'a str,
-    /// base, build, peak or taper.
-    pub phase: &'a str,
-    /// Running days.
-    pub days_per_week: i64,
-    /// Nearest days to race it fits.
-    pub days_to_race_min: i64,
-    /// Farthest days to race it fits.
-    pub days_to_race_max: i64,
-    /// Its philosophy's hard-day limit.
-    pub max_hard_days: i64,
-}
-
-impl StructureMeta<'_> {
-    /// Whether it is a race-week variant (a taper structure ending at the race).
-    pub fn race_week(&self) -> bool {
-        self.phase == "taper" && self.days_to_race_max <= RACE_WEEK_MAX_DAYS
+impl<'a> WeekRules<'a> {
+    /// The rules of a week structure, from its metadata: a taper structure that ends at most
+    /// [`RACE_WEEK_MAX_DAYS`] from the race is a race week.
+    pub fn of_structure(
+        race: &'a str,
+        phase: &'a str,
+        days_per_week: i64,
+        days_to_race_max: i64,
+        max_hard_days: i64,
+    ) -> WeekRules<'a> {
+        WeekRules {
+            race,
+            phase,
+            race_week: phase == "taper" && days_to_race_max <= RACE_WEEK_MAX_DAYS,
+            days_per_week,
+            max_hard_days,
+        }
     }
 
-    /// Its place in the season (None for a phase outside the vocabulary).
+    /// The week's place in the season (None for a phase outside the vocabulary).
     pub fn kind(&self) -> Option<PhaseKind> {
-        if self.race_week() {
+        if self.race_week {
             return Some(PhaseKind::RaceWeek);
         }
         PhaseKind::ALL
             .into_iter()
             .find(|k| *k != PhaseKind::RaceWeek && k.phase() == self.phase)
     }
-
-    /// The rules its pattern must keep.
-    pub fn week_rules(&self) -> WeekRules<'_> {
-        WeekRules {
-            race: self.race,
-            phase: self.phase,
-            race_week: self.race_week(),
-            days_per_week: self.days_per_week,
-            max_hard_days: self.max_hard_days,
-        }
-    }
 }
 
-/// Everything a week structure breaks: the week rules for its pattern, and its days to race
-/// against the phase window of its race (`Race::window`).
-pub fn structure_rule_problems(meta: &StructureMeta<'_>, pattern: &[&str; 7]) -> Vec<String> {
-    let mut problems = pattern_problems(pattern, &meta.week_rules());
-    let Some(kind) = meta.kind() else {
-        problems.push(format!("unknown phase {:?}", meta.phase));
+/// Everything a week structure breaks: the week rules for its pattern, and the days to race
+/// it fits against the phase window of its race (`Race::window`).
+pub fn structure_rule_problems(
+    rules: &WeekRules<'_>,
+    pattern: &[&str; 7],
+    days_to_race: Window,
+) -> Vec<String> {
+    let mut problems = pattern_problems(pattern, rules);
+    let Some(kind) = rules.kind() else {
+        problems.push(format!("unknown phase {:?}", rules.phase));
         return problems;
     };
-    match Race::parse(meta.race) {
+    match Race::parse(rules.race) {
         Err(e) => problems.push(e.to_string()),
         Ok(race) => {
             let window = race.window(kind);
-            if (meta.days_to_race_min, meta.days_to_race_max) != (window.min, window.max) {
+            if days_to_race != window {
                 problems.push(format!(
                     "days_to_race {}-{}, but the {} {} window is {}-{}",
-                    meta.days_to_race_min,
-                    meta.days_to_race_max,
-                    meta.race,
+                    days_to_race.min,
+                    days_to_race.max,
+                    rules.race,
                     kind.key(),
                     window.min,
                     window.max
@@ -307,15 +296,12 @@ pub fn structure_problems(index: &BakedIndex, item: &ItemMeta) -> Vec<String> {
         Ok(pattern) => pattern,
         Err(e) => return vec![e],
     };
-    let meta = StructureMeta {
-        race,
-        phase,
-        days_per_week: days,
-        days_to_race_min: min_days,
-        days_to_race_max: max_days,
-        max_hard_days,
+    let rules = WeekRules::of_structure(race, phase, days, max_days, max_hard_days);
+    let window = Window {
+        min: min_days,
+        max: max_days,
     };
-    let mut problems = structure_rule_problems(&meta, &pattern);
+    let mut problems = structure_rule_problems(&rules, &pattern, window);
     let hard = hard_day_count(&pattern);
     if meta_int(item, "hard_days") != Some(hard) {
         problems.push(format!("metadata hard_days must be {hard}"));

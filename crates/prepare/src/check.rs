@@ -27,12 +27,12 @@ use crate::source::{self, Document};
 use plan_index_plan::export::{STRUCTURE_ID, STRUCTURE_PATH, structure_name};
 use plan_index_plan::queries::{KNOWLEDGE, PHILOSOPHIES, SESSION_TEMPLATES, WEEK_STRUCTURES};
 use plan_index_plan::rules::{
-    RACE_WEEK_MAX_DAYS, StructureMeta, hard_day_count, long_run_day, pattern_of,
+    RACE_WEEK_MAX_DAYS, WeekRules, hard_day_count, long_run_day, pattern_of,
     structure_rule_problems,
 };
 use plan_index_plan::vocab::{
     DAYS, HORIZON_DAYS, INTENSITIES, INTENSITY_MODELS, LEVELS, MAX_DAYS, MIN_DAYS, PHASES,
-    PhaseKind, RACES, SESSION_TYPES, TOPICS,
+    PhaseKind, RACES, SESSION_TYPES, TOPICS, Window,
 };
 
 /// The counts and word bounds docs/sources.md sets for the sources.
@@ -833,15 +833,15 @@ impl Checker {
             Ok(pattern) => pattern,
             Err(e) => return self.add(file, e),
         };
-        let rules = StructureMeta {
-            race: spec.race,
-            phase: spec.kind.phase(),
-            days_per_week: spec.days,
-            days_to_race_min: lo,
-            days_to_race_max: hi,
-            max_hard_days: spec.phil.max_hard_days,
-        };
-        for problem in structure_rule_problems(&rules, &pattern) {
+        let rules = WeekRules::of_structure(
+            spec.race,
+            spec.kind.phase(),
+            spec.days,
+            hi,
+            spec.phil.max_hard_days,
+        );
+        let window = Window { min: lo, max: hi };
+        for problem in structure_rule_problems(&rules, &pattern, window) {
             self.add(file, problem);
         }
         if !pattern.iter().all(|t| SESSION_TYPES.contains(t)) {
@@ -854,7 +854,7 @@ impl Checker {
                 format!("hard_days must be {hard} (the pattern's hard sessions)"),
             );
         }
-        if let Some(day) = long_run_day(&pattern, rules.race_week()) {
+        if let Some(day) = long_run_day(&pattern, rules.race_week) {
             let said = [meta.get("long_run_day"), payload.get("long_run_day")];
             if said.iter().any(|v| text(*v) != Some(day)) {
                 self.add(file, format!("long_run_day must be {day}"));
