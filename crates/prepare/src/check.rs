@@ -701,8 +701,7 @@ impl Checker {
         }
         let files = self.files(dir, false);
         let mut found = BTreeSet::new();
-        let mut ranges: BTreeMap<(&str, &str, i64), Vec<(i64, i64, PhaseKind, PathBuf)>> =
-            BTreeMap::new();
+        let mut ranges: Ranges<'_> = BTreeMap::new();
         for file in &files {
             let rel = relative(dir, file);
             let Some(&(id, race, kind, days)) = expected.get(&rel) else {
@@ -864,10 +863,7 @@ impl Checker {
 
     /// The phases of one philosophy, race and days per week: nearest the race first, each
     /// starting the day after the previous one ends, up to the horizon.
-    fn days_to_race_coverage(
-        &mut self,
-        ranges: BTreeMap<(&str, &str, i64), Vec<(i64, i64, PhaseKind, PathBuf)>>,
-    ) {
+    fn days_to_race_coverage(&mut self, ranges: Ranges<'_>) {
         let order: Vec<&str> = PhaseKind::ALL.iter().rev().map(|k| k.stem()).collect();
         for ((id, race, days), mut items) in ranges {
             items.sort_by_key(|(lo, hi, _, _)| (*lo, *hi));
@@ -1048,13 +1044,13 @@ impl Checker {
                 "payload needs exactly one of duration_min or distance_km",
             );
         }
-        if duration.is_some() && !int(duration).is_some_and(|d| d >= 0) {
+        if duration.is_some() && int(duration).is_none_or(|d| d < 0) {
             self.add(file, "duration_min must be a non-negative integer");
         }
         if distance.is_some() && !distance.and_then(Value::as_f64).is_some_and(|d| d > 0.0) {
             self.add(file, "distance_km must be a positive number");
         }
-        if pl.get("reps").is_some() && !int(pl.get("reps")).is_some_and(|r| r >= 1) {
+        if pl.get("reps").is_some() && int(pl.get("reps")).is_none_or(|r| r < 1) {
             self.add(file, "reps must be a positive integer");
         }
         for key in ["structure", "intensity"] {
@@ -1139,6 +1135,9 @@ impl Checker {
         counts
     }
 }
+
+/// The days-to-race ranges of each (philosophy, race, days per week): (min, max, kind, file).
+type Ranges<'a> = BTreeMap<(&'a str, &'a str, i64), Vec<(i64, i64, PhaseKind, PathBuf)>>;
 
 /// What a week structure's path says it is.
 struct Expected<'a> {
