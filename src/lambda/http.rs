@@ -143,6 +143,31 @@ impl HttpRequest<'_> {
         }
     }
 
+    /// Whether the caller asked for an iCalendar file (`Accept: text/calendar`, in `headers`
+    /// or `multiValueHeaders`, any case); only the plan route has one.
+    pub fn wants_calendar(&self) -> bool {
+        if !matches!(self.route, Some((_, _, Route::Plan))) {
+            return false;
+        }
+        let accepts = |headers: Option<&Value>| {
+            headers.and_then(Value::as_object).is_some_and(|h| {
+                h.iter().any(|(name, value)| {
+                    name.eq_ignore_ascii_case("accept") && {
+                        let values: Vec<&str> = match value {
+                            Value::String(s) => vec![s.as_str()],
+                            Value::Array(list) => list.iter().filter_map(Value::as_str).collect(),
+                            _ => Vec::new(),
+                        };
+                        values
+                            .iter()
+                            .any(|v| v.to_ascii_lowercase().contains("text/calendar"))
+                    }
+                })
+            })
+        };
+        accepts(self.event.get("headers")) || accepts(self.event.get("multiValueHeaders"))
+    }
+
     /// The body's bytes: base64-decoded when flagged, at most [`MAX_BODY_BYTES`], not empty.
     fn body(&self) -> Result<Vec<u8>, LambdaError> {
         let raw = match self.event.get("body") {
@@ -205,6 +230,29 @@ fn too_large(bytes: usize) -> LambdaError {
     }
 }
 
+/// A plan request made for a calendar: dates fixed (the plan starts next Monday when the
+/// request names neither `start_date` nor `race_date`).
+pub fn calendar_action(action: Action) -> Action {
+    match action {
+        Action::Plan(request) => Action::Plan(crate::plan::detail::calendar_request(
+            &request,
+            time::OffsetDateTime::now_utc().date(),
+        )),
+        other => other,
+    }
+}
+
+/// The iCalendar text of a plan reply (`None` for any other reply).
+pub fn calendar_body(reply: &actions::Reply) -> Option<String> {
+    match reply {
+        actions::Reply::Plan(plan) => crate::plan::ics(plan),
+        _ => None,
+    }
+}
+
+/// Content type of iCalendar bodies.
+pub const CALENDAR_TYPE: &str = "text/calendar; charset=utf-8";
+
 /// The proxy response in the event's format (payload 2.0 adds `cookies`, which strict readers
 /// of Function URL responses, such as cargo-lambda's emulator, require).
 pub fn response(
@@ -214,8 +262,20 @@ pub fn response(
     request_id: &str,
     allow: Option<&str>,
 ) -> Value {
+    typed_response(format, status, body, "application/json", request_id, allow)
+}
+
+/// [`response`] with another content type.
+pub fn typed_response(
+    format: Format,
+    status: u16,
+    body: String,
+    content_type: &str,
+    request_id: &str,
+    allow: Option<&str>,
+) -> Value {
     let mut headers = Map::new();
-    headers.insert("content-type".into(), json!("application/json"));
+    headers.insert("content-type".into(), json!(content_type));
     headers.insert("x-request-id".into(), json!(request_id));
     if let Some(allow) = allow {
         headers.insert("allow".into(), json!(allow));

@@ -191,13 +191,28 @@ fn http_event(
 ) -> Dispatched {
     let request = http::request(event, format);
     let route = format!("{} {}", request.method, request.path);
+    let calendar = request.wants_calendar();
     let answered = request
         .action()
+        .map(|action| match calendar {
+            true => http::calendar_action(action),
+            false => action,
+        })
         .and_then(|action| actions::run(index, ctx, action))
-        .and_then(|reply| Ok((reply.to_json_string()?, reply.search_us())));
+        .and_then(|reply| match calendar.then(|| http::calendar_body(&reply)).flatten() {
+            Some(ics) => Ok(((ics, http::CALENDAR_TYPE), reply.search_us())),
+            None => Ok(((reply.to_json_string()?, "application/json"), reply.search_us())),
+        });
     match answered {
-        Ok((body, search_us)) => (
-            Ok(http::response(format, 200, body, &ctx.request_id, None)),
+        Ok(((body, content_type), search_us)) => (
+            Ok(http::typed_response(
+                format,
+                200,
+                body,
+                content_type,
+                &ctx.request_id,
+                None,
+            )),
             route,
             200,
             search_us,
