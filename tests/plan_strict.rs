@@ -158,11 +158,12 @@ fn check(req: &PlanRequest, plan: &Plan) {
         "a taper passage"
     );
     assert_eq!(plan_problems(plan, max_hard), Vec::<String>::new());
-    // Only missing knowledge may be reported; anything else is a relaxation or a broken rule.
+    // Only missing knowledge (and notes on volume, such as too few weeks to reach the peak)
+    // may be reported; anything else is a relaxation or a broken rule.
     let unexpected: Vec<&String> = plan
         .warnings
         .iter()
-        .filter(|w| !w.starts_with("no knowledge passage"))
+        .filter(|w| !w.starts_with("no knowledge passage") && !w.starts_with("volume: "))
         .collect();
     assert!(unexpected.is_empty(), "{req:?}: {unexpected:?}");
 }

@@ -61,6 +61,7 @@ pub struct HttpRequest {
     pub route: Option<(&'static str, &'static str, Route)>,
     body: Option<String>,
     is_base64: bool,
+    accepts_calendar: bool,
 }
 
 /// The envelope fields both payload formats share, before routing.
@@ -70,6 +71,17 @@ struct Envelope {
     paths: Vec<String>,
     body: Option<String>,
     is_base64: bool,
+    accepts_calendar: bool,
+}
+
+/// Whether any `Accept` header (any case, any of several values) asks for iCalendar.
+fn accepts_calendar<'h>(headers: impl IntoIterator<Item = &'h HeaderMap>) -> bool {
+    headers.into_iter().any(|h| {
+        h.get_all("accept").iter().any(|v| {
+            v.to_str()
+                .is_ok_and(|v| v.to_ascii_lowercase().contains("text/calendar"))
+        })
+    })
 }
 
 impl From<ApiGatewayProxyRequest> for Envelope {
@@ -84,6 +96,7 @@ impl From<ApiGatewayProxyRequest> for Envelope {
                 .collect(),
             body: e.body,
             is_base64: e.is_base64_encoded,
+            accepts_calendar: accepts_calendar([&e.headers, &e.multi_value_headers]),
         }
     }
 }
@@ -99,6 +112,7 @@ impl From<ApiGatewayV2httpRequest> for Envelope {
                 .into_iter()
                 .flatten()
                 .collect(),
+            accepts_calendar: accepts_calendar([&e.headers]),
             body: e.body,
             is_base64: e.is_base64_encoded,
         }
@@ -141,6 +155,7 @@ fn route(envelope: Envelope) -> HttpRequest {
         route,
         body: envelope.body,
         is_base64: envelope.is_base64,
+        accepts_calendar: envelope.accepts_calendar,
     }
 }
 
@@ -161,6 +176,12 @@ fn find_route(path: &str) -> Option<(&'static str, &'static str, Route)> {
 }
 
 impl HttpRequest {
+    /// Whether the caller asked for an iCalendar file (`Accept: text/calendar`); only the plan
+    /// route has one.
+    pub fn wants_calendar(&self) -> bool {
+        self.accepts_calendar && matches!(self.route, Some((_, _, Route::Plan)))
+    }
+
     /// The action this request asks for, or why it cannot be served (404, 405, 413, 400, 422).
     pub fn action(&self) -> Result<Action, ApiError> {
         let Some((path, method, route)) = self.route else {
@@ -255,6 +276,9 @@ fn header(value: &str) -> HeaderValue {
     HeaderValue::from_str(value).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
 }
 
+/// Content type of iCalendar bodies.
+pub const CALENDAR_TYPE: &str = "text/calendar; charset=utf-8";
+
 /// The proxy response in the event's format (payload 2.0 carries `cookies`, which strict readers
 /// of Function URL responses, such as cargo-lambda's emulator, require).
 pub fn response(
@@ -264,8 +288,20 @@ pub fn response(
     request_id: &str,
     allow: Option<&str>,
 ) -> HttpResponse {
+    typed_response(format, status, body, "application/json", request_id, allow)
+}
+
+/// [`response`] with another content type.
+pub fn typed_response(
+    format: Format,
+    status: u16,
+    body: String,
+    content_type: &'static str,
+    request_id: &str,
+    allow: Option<&str>,
+) -> HttpResponse {
     let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("application/json"));
+    headers.insert("content-type", HeaderValue::from_static(content_type));
     headers.insert("x-request-id", header(request_id));
     if let Some(allow) = allow {
         headers.insert("allow", header(allow));

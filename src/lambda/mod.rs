@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use aws_lambda_events::sqs::SqsBatchResponse;
 use plan_index_api::action::{self, Body};
-use plan_index_api::{ApiError, Code, Runtime, encode, encode_error};
+use plan_index_api::{Action, ApiError, Code, Reply, Runtime, encode, encode_error};
 use plan_index_core::BakedIndex;
 use serde::Serialize;
 use serde_json::Value;
@@ -238,13 +238,33 @@ fn http_event(
         }
     };
     let route = format!("{} {}", request.method, request.path);
+    let calendar = request.wants_calendar();
     let answered = request
         .action()
+        .map(|action| match action {
+            Action::Plan(plan) if calendar => {
+                Action::Plan(plan_index_plan::detail::calendar_request_today(&plan))
+            }
+            other => other,
+        })
         .and_then(|action| action::run(index, ctx.runtime(), action))
-        .and_then(|reply| Ok((encode(&reply)?, reply.search_us())));
+        .and_then(|reply| {
+            let search_us = reply.search_us();
+            match &reply {
+                Reply::Plan(plan) if calendar => match plan_index_plan::ics(plan) {
+                    Some(ics) => Ok(((ics, http::CALENDAR_TYPE), search_us)),
+                    None => Err(ApiError::new(
+                        Code::Internal,
+                        "the plan has no dates for a calendar",
+                    )),
+                },
+                _ => Ok(((encode(&reply)?, "application/json"), search_us)),
+            }
+        });
     let response = match answered {
-        Ok((body, search_us)) => {
-            let response = http::response(format, 200, body, &ctx.request_id, None);
+        Ok(((body, content_type), search_us)) => {
+            let response =
+                http::typed_response(format, 200, body, content_type, &ctx.request_id, None);
             return (Ok(Response::Http(response)), route, 200, search_us);
         }
         Err(e) => http::error_response(format, &e, &ctx.request_id),

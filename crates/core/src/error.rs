@@ -124,6 +124,8 @@ codes! {
     ModelMismatch = "model_mismatch" => Unprocessable,
     /// A plan field's value is out of range or unknown.
     InvalidValue = "invalid_value" => Unprocessable,
+    /// A plan field's value is implausible for a runner (500 km a week, a 10k in 5 minutes).
+    ImplausibleValue = "implausible_value" => Unprocessable,
     /// The requested philosophy does not exist.
     UnknownPhilosophy = "unknown_philosophy" => Unprocessable,
     /// The requested philosophy does not fit the request.

@@ -7,12 +7,17 @@
 //! and reports every relaxation; `semantic` mode reproduces the old service (best cosine over
 //! all items) for comparison. docs/plan.md describes the rules and the relaxation order.
 
+pub mod athlete;
+pub mod calendar;
+pub mod detail;
 pub mod export;
+pub mod pace;
 pub mod queries;
 pub mod request;
 pub mod rules;
 mod select;
 pub mod vocab;
+pub mod volume;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,6 +29,8 @@ use plan_index_core::{BakedIndex, SearchError};
 use plan_index_core::{Code, Coded};
 use plan_index_embed::EmbedError;
 
+pub use athlete::{RaceDistance, RecentRace};
+pub use detail::{DayDetail, Training, WeekDetail, ics};
 pub use request::Mode;
 
 /// A plan request as callers send it (`POST /v1/plan`, CLI, direct, SQS, EventBridge).
@@ -56,6 +63,21 @@ pub struct PlanRequest {
     /// strict (default) or semantic.
     #[serde(default)]
     pub mode: Option<String>,
+    /// Km the athlete runs a week now (default by level: 20, 40, 60).
+    #[serde(default)]
+    pub weekly_km: Option<f64>,
+    /// The athlete's current longest run in km (default 30% of `weekly_km`).
+    #[serde(default)]
+    pub long_run_km: Option<f64>,
+    /// A recent race result, for paces (or give `goal_time`).
+    #[serde(default)]
+    pub recent_race: Option<RecentRace>,
+    /// Goal time of the target race, HH:MM:SS (or give `recent_race`).
+    #[serde(default)]
+    pub goal_time: Option<String>,
+    /// km (default) or mi: adds distances in miles and paces per mile.
+    #[serde(default)]
+    pub units: Option<String>,
 }
 
 /// One selected item: what was asked, how well it matched, and the item itself.
@@ -108,6 +130,9 @@ pub struct Day {
     /// a plan repeats the same few templates, and cloning them dominated its cost.
     #[serde(serialize_with = "shared_opt")]
     pub template: Option<Arc<Selected>>,
+    /// Date, distance, duration, paces and description (filled after selection).
+    #[serde(flatten)]
+    pub detail: DayDetail,
 }
 
 /// One week of the plan.
@@ -124,6 +149,9 @@ pub struct Week {
     pub structure: Arc<Selected>,
     /// Seven days, mon to sun.
     pub days: Vec<Day>,
+    /// Volume, long run, cutback and focus (filled after selection).
+    #[serde(flatten)]
+    pub detail: WeekDetail,
 }
 
 /// A knowledge passage and what it backs.
@@ -147,6 +175,9 @@ pub struct Plan {
     pub weeks: Vec<Week>,
     /// Up to three passages backing the philosophy and the taper.
     pub knowledge: Vec<Passage>,
+    /// The athlete's volumes and paces behind the plan (filled after selection).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub training: Option<Training>,
     /// Relaxed constraints, contradictions and notes; empty for a plan that kept every rule.
     pub warnings: Vec<String>,
     /// Content hash of the index the plan came from.
@@ -179,6 +210,14 @@ pub enum PlanError {
         /// The field.
         field: &'static str,
         /// What is wrong and what is accepted.
+        message: String,
+    },
+    /// A value of the right type and sign that no runner has (500 km a week, a 10k in 5 min).
+    #[error("{message}")]
+    Implausible {
+        /// The field.
+        field: &'static str,
+        /// What is implausible and what is accepted.
         message: String,
     },
     /// The requested philosophy is not in the index.
@@ -227,6 +266,7 @@ impl Coded for PlanError {
             PlanError::Malformed { .. } => Code::MalformedField,
             PlanError::Conflict(_) => Code::ConflictingFields,
             PlanError::InvalidValue { .. } => Code::InvalidValue,
+            PlanError::Implausible { .. } => Code::ImplausibleValue,
             PlanError::UnknownPhilosophy { .. } => Code::UnknownPhilosophy,
             PlanError::UnsuitablePhilosophy { .. } => Code::UnsuitablePhilosophy,
             PlanError::NoPhilosophy(_) => Code::NoPhilosophy,
@@ -243,6 +283,7 @@ pub fn plan(index: &BakedIndex, request: &PlanRequest) -> Result<Plan, PlanError
     let started = Instant::now();
     let resolved = request::resolve(request)?;
     let mut plan = select::select(index, &resolved, request)?;
+    detail::fill(&mut plan, &resolved);
     plan.compute_us = (started.elapsed().as_secs_f64() * 1e7).round() / 10.0;
     Ok(plan)
 }

@@ -49,6 +49,8 @@ pub struct Resolved {
     pub mode: Mode,
     /// Things the caller should know (e.g. a race date that is not a Sunday).
     pub notes: Vec<String>,
+    /// Volume, long run, fitness and units.
+    pub athlete: super::athlete::Athlete,
 }
 
 fn invalid(field: &'static str, message: String) -> PlanError {
@@ -207,6 +209,7 @@ pub fn resolve(request: &PlanRequest) -> Result<Resolved, PlanError> {
     let mut notes = Vec::new();
     let weeks = resolve_weeks(request, &mut notes)?;
     let level = resolve_level(request, &mut notes)?;
+    let athlete = super::athlete::resolve(request, race, level)?;
     Ok(Resolved {
         race,
         weeks,
@@ -215,6 +218,7 @@ pub fn resolve(request: &PlanRequest) -> Result<Resolved, PlanError> {
         philosophy: request.philosophy.clone().filter(|p| !p.is_empty()),
         mode: resolve_mode(request)?,
         notes,
+        athlete,
     })
 }
 
@@ -227,6 +231,9 @@ impl Resolved {
             level: Some(self.level.to_string()),
             days_per_week: Some(self.days_per_week),
             mode: Some(self.mode.as_str().to_string()),
+            weekly_km: Some(self.athlete.weekly_km),
+            long_run_km: Some(self.athlete.long_run_km),
+            units: Some(if self.athlete.miles { "mi" } else { "km" }.to_string()),
             ..request.clone()
         }
     }

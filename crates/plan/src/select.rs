@@ -391,6 +391,7 @@ impl Planner<'_, '_> {
                 day,
                 session_type: session_type.to_string(),
                 template,
+                detail: Default::default(),
             });
         }
         Ok(Week {
@@ -399,6 +400,7 @@ impl Planner<'_, '_> {
             days_to_race: dtr,
             structure,
             days,
+            detail: Default::default(),
         })
     }
 
@@ -749,6 +751,7 @@ pub(super) fn select(
         philosophy: choice.selected.clone(),
         weeks,
         knowledge,
+        training: None,
         warnings,
         index_hash: index.content_hash(),
         compute_us: 0.0,
