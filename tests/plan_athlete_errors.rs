@@ -19,7 +19,10 @@ fn refused(req: &PlanRequest, code: &str, kind: ErrorKind, words: &[&str]) {
     assert_eq!((err.code(), err.kind()), (code, kind), "{req:?}: {err}");
     let message = err.to_string();
     for word in words {
-        assert!(message.contains(word), "{message:?} should mention {word:?}");
+        assert!(
+            message.contains(word),
+            "{message:?} should mention {word:?}"
+        );
     }
 }
 
@@ -67,7 +70,12 @@ fn long_run_km_must_fit_the_week() {
         long_run_km: Some(40.0),
         ..base()
     };
-    refused(&req, "implausible_value", BAD, &["long_run_km", "weekly_km"]);
+    refused(
+        &req,
+        "implausible_value",
+        BAD,
+        &["long_run_km", "weekly_km"],
+    );
     let req = PlanRequest {
         long_run_km: Some(250.0),
         weekly_km: Some(250.0),
@@ -142,9 +150,24 @@ fn goal_time_and_units() {
         race: race.into(),
         ..base()
     };
-    refused(&goal("marathon", "0:30:00"), "implausible_value", BAD, &["goal_time"]);
-    refused(&goal("marathon", "3h30"), "malformed_field", ErrorKind::BadRequest, &["goal_time"]);
-    refused(&goal("ultra", "6:00:00"), "invalid_value", BAD, &["goal_time", "recent_race"]);
+    refused(
+        &goal("marathon", "0:30:00"),
+        "implausible_value",
+        BAD,
+        &["goal_time"],
+    );
+    refused(
+        &goal("marathon", "3h30"),
+        "malformed_field",
+        ErrorKind::BadRequest,
+        &["goal_time"],
+    );
+    refused(
+        &goal("ultra", "6:00:00"),
+        "invalid_value",
+        BAD,
+        &["goal_time", "recent_race"],
+    );
     let both = PlanRequest {
         goal_time: Some("3:30:00".into()),
         ..recent(RaceDistance::Name("10k".into()), "45:00")
@@ -168,7 +191,10 @@ fn json_bodies_carry_the_new_fields() {
                    "long_run_km": 8, "recent_race": {"distance": 5, "time": "28:00"},
                    "units": "mi"}"#;
     let req: PlanRequest = serde_json::from_str(body).expect("parses");
-    assert_eq!(req.recent_race.map(|r| r.distance), Some(RaceDistance::Km(5.0)));
+    assert_eq!(
+        req.recent_race.map(|r| r.distance),
+        Some(RaceDistance::Km(5.0))
+    );
     let body = r#"{"race": "10k", "weeks": 10, "level": "beginner",
                    "recent_race": {"distance": "5k", "time": "28:00", "extra": 1}}"#;
     assert!(serde_json::from_str::<PlanRequest>(body).is_err());

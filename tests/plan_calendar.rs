@@ -91,7 +91,11 @@ fn uids_stay_when_the_plan_is_revised() {
     };
     let (a, b) = (uid_lines(&first), uid_lines(&revised));
     let shared = a.iter().filter(|u| b.contains(u)).count();
-    assert!(shared * 10 >= a.len() * 8, "{shared} of {} UIDs kept", a.len());
+    assert!(
+        shared * 10 >= a.len() * 8,
+        "{shared} of {} UIDs kept",
+        a.len()
+    );
 }
 
 fn python() -> Option<PathBuf> {
@@ -134,7 +138,11 @@ fn calendar_parses_with_python_icalendar_into_one_event_per_running_day() {
             eprintln!("skipping calendar_parses_with_python_icalendar: {said}");
             return;
         }
-        assert!(out.status.success(), "{req:?}: {said}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{req:?}: {said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -205,5 +213,9 @@ async fn the_plan_route_serves_a_calendar_when_asked() {
         .await
         .expect("answered");
     assert_eq!(response["statusCode"], 200, "{response}");
-    assert!(response["body"].as_str().is_some_and(|b| b.contains("BEGIN:VEVENT")));
+    assert!(
+        response["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("BEGIN:VEVENT"))
+    );
 }

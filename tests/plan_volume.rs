@@ -7,10 +7,11 @@
 mod plan_common;
 
 use plan_common::{plan_index, request, without_timing};
-use plan_index::plan::vocab::{LEVELS, MAX_DAYS, MAX_WEEKS, MIN_DAYS, MIN_WEEKS, RACES, is_running};
+use plan_index::plan::vocab::{
+    LEVELS, MAX_DAYS, MAX_WEEKS, MIN_DAYS, MIN_WEEKS, RACES, is_running,
+};
 use plan_index::plan::volume::{
-    LONG_RUN_MAX_MIN, default_weekly_km, long_run_cap_km, long_run_share, max_next, race_km,
-    tenths,
+    LONG_RUN_MAX_MIN, default_weekly_km, long_run_cap_km, long_run_share, max_next, race_km, tenths,
 };
 use plan_index::plan::{Plan, PlanRequest, RaceDistance, RecentRace, plan};
 
@@ -129,11 +130,14 @@ fn check(req: &PlanRequest, plan: &Plan) {
             }
         }
     }
-    for w in 1..n {
-        if plan.weeks[w].detail.cutback {
-            assert!(base_build[w], "{ctx}: cutback outside base/build");
-            let ratio = plan.weeks[w].detail.volume_km / plan.weeks[w - 1].detail.volume_km;
-            assert!((0.69..=0.81).contains(&ratio), "{ctx}: cutback ratio {ratio}");
+    for (w, pair) in plan.weeks.windows(2).enumerate() {
+        if pair[1].detail.cutback {
+            assert!(base_build[w + 1], "{ctx}: cutback outside base/build");
+            let ratio = pair[1].detail.volume_km / pair[0].detail.volume_km;
+            assert!(
+                (0.69..=0.81).contains(&ratio),
+                "{ctx}: cutback ratio {ratio}"
+            );
         }
     }
 
@@ -216,7 +220,10 @@ fn strict_plans_keep_the_volume_rules_over_the_grid() {
 
 #[test]
 fn semantic_plans_keep_the_volume_rules_over_the_grid() {
-    run_grid("semantic_plans_keep_the_volume_rules_over_the_grid", "semantic");
+    run_grid(
+        "semantic_plans_keep_the_volume_rules_over_the_grid",
+        "semantic",
+    );
 }
 
 #[test]
@@ -230,8 +237,15 @@ fn the_old_services_row_works_and_grows() {
     let distinct: std::collections::BTreeSet<i64> = volumes.iter().map(|v| t(*v)).collect();
     assert!(distinct.len() >= 10, "{volumes:?}");
     assert!(p.weeks.iter().filter(|w| w.detail.cutback).count() >= 2);
-    let longs: Vec<f64> = p.weeks.iter().filter_map(|w| w.detail.long_run_km).collect();
-    assert!(longs.iter().cloned().fold(0.0, f64::max) >= 26.0, "{longs:?}");
+    let longs: Vec<f64> = p
+        .weeks
+        .iter()
+        .filter_map(|w| w.detail.long_run_km)
+        .collect();
+    assert!(
+        longs.iter().cloned().fold(0.0, f64::max) >= 26.0,
+        "{longs:?}"
+    );
     let training = p.training.as_ref().expect("training");
     assert_eq!(training.pace_source, "level_default");
     assert!(training.paces.is_none());
@@ -300,7 +314,11 @@ fn paces_come_from_a_recent_race_or_a_goal() {
             .sum();
         assert_eq!(Some(sum), week.detail.volume_mi.map(t));
     }
-    let paces = p.training.as_ref().and_then(|t| t.paces.as_ref()).expect("paces");
+    let paces = p
+        .training
+        .as_ref()
+        .and_then(|t| t.paces.as_ref())
+        .expect("paces");
     assert!(paces["marathon"].ends_with("/mi"), "{paces:?}");
 }
 

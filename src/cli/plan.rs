@@ -5,8 +5,8 @@
 use clap::Args;
 
 use super::{CliError, baked_index, print_json};
-use crate::plan::queries::{canonical_query_texts, sources_of};
 use crate::error::ErrorKind;
+use crate::plan::queries::{canonical_query_texts, sources_of};
 use crate::plan::{self, Plan, PlanRequest, RaceDistance, RecentRace};
 
 /// Arguments of `plan`.

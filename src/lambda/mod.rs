@@ -199,10 +199,15 @@ fn http_event(
             false => action,
         })
         .and_then(|action| actions::run(index, ctx, action))
-        .and_then(|reply| match calendar.then(|| http::calendar_body(&reply)).flatten() {
-            Some(ics) => Ok(((ics, http::CALENDAR_TYPE), reply.search_us())),
-            None => Ok(((reply.to_json_string()?, "application/json"), reply.search_us())),
-        });
+        .and_then(
+            |reply| match calendar.then(|| http::calendar_body(&reply)).flatten() {
+                Some(ics) => Ok(((ics, http::CALENDAR_TYPE), reply.search_us())),
+                None => Ok((
+                    (reply.to_json_string()?, "application/json"),
+                    reply.search_us(),
+                )),
+            },
+        );
     match answered {
         Ok(((body, content_type), search_us)) => (
             Ok(http::typed_response(

@@ -198,7 +198,9 @@ pub fn resolve(request: &PlanRequest, race: &str, level: &str) -> Result<Athlete
     if long_run_km > weekly_km {
         return Err(implausible(
             "long_run_km",
-            format!("long_run_km {long_run_km} is more than the whole week (weekly_km {weekly_km})"),
+            format!(
+                "long_run_km {long_run_km} is more than the whole week (weekly_km {weekly_km})"
+            ),
         ));
     }
     let miles = match request.units.as_deref() {

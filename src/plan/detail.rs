@@ -15,8 +15,8 @@ use super::athlete::Athlete;
 use super::calendar::{self, Event};
 use super::pace::{self, METRES_PER_MILE, Paces};
 use super::request::Resolved;
-use super::volume::{self, Inputs, Tenths, km, tenths};
 use super::vocab::{is_hard, is_running, phase_kind};
+use super::volume::{self, Inputs, Tenths, km, tenths};
 use super::{Day, Plan, PlanRequest, Week};
 
 /// Volume, long run, cutback and focus of a week (flattened into the week's JSON).
@@ -161,8 +161,8 @@ pub fn render_structure(text: &str, progress: f64) -> String {
             continue;
         }
         let a_end = number_end(i);
-        let range = bytes.get(a_end) == Some(&b'-')
-            && bytes.get(a_end + 1).is_some_and(u8::is_ascii_digit);
+        let range =
+            bytes.get(a_end) == Some(&b'-') && bytes.get(a_end + 1).is_some_and(u8::is_ascii_digit);
         if !range {
             out.push_str(&text[i..a_end]);
             i = a_end;
@@ -180,7 +180,10 @@ pub fn render_structure(text: &str, progress: f64) -> String {
         let unit_ok = !after.starts_with('-')
             && UNITS.contains(&word.as_str())
             && !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '/');
-        let (a, b) = (text[i..a_end].parse::<f64>(), text[a_end + 1..b_end].parse::<f64>());
+        let (a, b) = (
+            text[i..a_end].parse::<f64>(),
+            text[a_end + 1..b_end].parse::<f64>(),
+        );
         match (a, b) {
             (Ok(a), Ok(b)) if unit_ok && b >= a => {
                 let value = a + progress.clamp(0.0, 1.0) * (b - a);
@@ -199,6 +202,23 @@ pub fn render_structure(text: &str, progress: f64) -> String {
     out
 }
 
+/// A structure that states a fixed number of reps (the payload's `reps`, written `N x`)
+/// builds up to it: 75% of the reps (rounded) at `progress` 0, all of them at 1.
+pub fn build_reps(text: &str, reps: Option<i64>, progress: f64) -> String {
+    let Some(n) = reps.filter(|n| *n >= 3) else {
+        return text.to_string();
+    };
+    let marker = format!("{n} x ");
+    let at = text.match_indices(&marker).map(|(i, _)| i).find(|&i| {
+        i == 0 || !text.as_bytes()[i - 1].is_ascii_alphanumeric() && text.as_bytes()[i - 1] != b'-'
+    });
+    let Some(at) = at else {
+        return text.to_string();
+    };
+    let now = (n as f64 * (0.75 + 0.25 * progress.clamp(0.0, 1.0))).round() as i64;
+    format!("{}{now} x {}", &text[..at], &text[at + marker.len()..])
+}
+
 /// Where a week stands in its phase, for workouts that progress: 0 at the phase's first week
 /// (and in cutback, taper and race weeks), 1 at its last; a one-week phase sits in the middle.
 fn phase_progress(labels: &[&str], cutbacks: &[bool], week: usize) -> f64 {
@@ -206,8 +226,15 @@ fn phase_progress(labels: &[&str], cutbacks: &[bool], week: usize) -> f64 {
     if cutbacks[week] || label == "taper" || label == "race" {
         return 0.0;
     }
-    let first = (0..=week).rev().take_while(|&i| labels[i] == label).last().unwrap_or(week);
-    let last = (week..labels.len()).take_while(|&i| labels[i] == label).last().unwrap_or(week);
+    let first = (0..=week)
+        .rev()
+        .take_while(|&i| labels[i] == label)
+        .last()
+        .unwrap_or(week);
+    let last = (week..labels.len())
+        .take_while(|&i| labels[i] == label)
+        .last()
+        .unwrap_or(week);
     if last == first {
         0.5
     } else {
@@ -340,7 +367,9 @@ pub(super) fn fill(plan: &mut Plan, r: &Resolved) {
         fill_week(week, load, race, progress, first_day, &ctx, &mut notes);
         if race == 0
             && week.days.iter().any(|d| {
-                d.detail.distance_km.is_some_and(|k| k < volume::SHORT_RUN_KM)
+                d.detail
+                    .distance_km
+                    .is_some_and(|k| k < volume::SHORT_RUN_KM)
             })
         {
             short_from.get_or_insert(week.week);
@@ -356,7 +385,12 @@ pub(super) fn fill(plan: &mut Plan, r: &Resolved) {
     let all_paces: BTreeMap<&'static str, String> = Paces::NAMES
         .iter()
         .chain(&["race"])
-        .map(|n| (*n, pace::format_pace(pace_of(n, &paces, ctx.race_pace), ctx.miles)))
+        .map(|n| {
+            (
+                *n,
+                pace::format_pace(pace_of(n, &paces, ctx.race_pace), ctx.miles),
+            )
+        })
         .collect();
     plan.training = Some(Training {
         units: if athlete.miles { "mi" } else { "km" },
@@ -367,7 +401,10 @@ pub(super) fn fill(plan: &mut Plan, r: &Resolved) {
         longest_run_km: km(progression.longest),
         race_km: km(tenths(race_km)),
         vdot: (vdot * 10.0).round() / 10.0,
-        pace_source: athlete.fitness.as_ref().map_or("level_default", |f| f.source),
+        pace_source: athlete
+            .fitness
+            .as_ref()
+            .map_or("level_default", |f| f.source),
         race_time: ctx.known.then(|| pace::format_time(race_seconds)),
         paces: ctx.known.then_some(all_paces),
     });
@@ -451,7 +488,11 @@ fn day_detail(
     let payload = day.template.as_ref().and_then(|t| t.payload.as_ref());
     let name = payload_str(payload, "name");
     let structure = payload_str(payload, "structure");
-    let session_type = if is_race { "race" } else { day.session_type.as_str() };
+    let session_type = if is_race {
+        "race"
+    } else {
+        day.session_type.as_str()
+    };
     if !is_race && !is_running(session_type) {
         let minutes = payload
             .and_then(|p| p.get("duration_min"))
@@ -499,7 +540,8 @@ fn day_detail(
         text += name.unwrap_or(session_type);
         if let Some(s) = structure {
             let rendered = if progresses(session_type) {
-                render_structure(s, progress)
+                let reps = payload.and_then(|p| p.get("reps")).and_then(Value::as_i64);
+                build_reps(&render_structure(s, progress), reps, progress)
             } else {
                 s.to_string()
             };
@@ -557,8 +599,8 @@ pub fn ics(plan: &Plan) -> Option<String> {
             let (Some(distance), Some(date)) = (day.detail.distance_km, &day.detail.date) else {
                 continue;
             };
-            let date = Date::parse(date, &time::format_description::well_known::Iso8601::DATE)
-                .ok()?;
+            let date =
+                Date::parse(date, &time::format_description::well_known::Iso8601::DATE).ok()?;
             let is_race = day
                 .detail
                 .description
@@ -614,13 +656,24 @@ mod tests {
     }
 
     #[test]
+    fn fixed_reps_build_up_to_the_template() {
+        let s = "15 min easy, 4 x 2 km at threshold pace, 10 min easy";
+        assert_eq!(build_reps(s, Some(4), 0.0), s.replace("4 x", "3 x"));
+        assert_eq!(build_reps(s, Some(4), 1.0), s);
+        assert_eq!(build_reps(s, Some(5), 0.0), s);
+        assert_eq!(build_reps("14 x 1 min", Some(4), 0.0), "14 x 1 min");
+    }
+
+    #[test]
     fn calendars_start_on_a_monday() {
         let wednesday = Date::from_calendar_date(2026, time::Month::May, 6).unwrap_or(Date::MIN);
         let r = calendar_request(&PlanRequest::default(), wednesday);
         assert_eq!(r.start_date.as_deref(), Some("2026-05-11"));
         let monday = Date::from_calendar_date(2026, time::Month::May, 11).unwrap_or(Date::MIN);
         assert_eq!(
-            calendar_request(&PlanRequest::default(), monday).start_date.as_deref(),
+            calendar_request(&PlanRequest::default(), monday)
+                .start_date
+                .as_deref(),
             Some("2026-05-11")
         );
     }

@@ -103,7 +103,8 @@ pub struct Paces {
 
 impl Paces {
     /// The names of the intensities, in output order.
-    pub const NAMES: [&'static str; 5] = ["easy", "marathon", "threshold", "interval", "repetition"];
+    pub const NAMES: [&'static str; 5] =
+        ["easy", "marathon", "threshold", "interval", "repetition"];
 
     /// The pace of a named intensity.
     pub fn get(&self, name: &str) -> Option<f64> {

@@ -168,7 +168,8 @@ impl Inputs<'_> {
     /// The long-run cap of a week of `volume`: the race cap, the share of the week, and for
     /// races up to the marathon three hours at easy pace.
     pub fn long_cap(&self, volume: Tenths) -> Tenths {
-        let mut cap = long_run_cap_km(self.race).min(long_run_share(self.days_per_week) * km(volume));
+        let mut cap =
+            long_run_cap_km(self.race).min(long_run_share(self.days_per_week) * km(volume));
         if self.race != "ultra" && self.easy_sec_per_km > 0.0 {
             cap = cap.min(LONG_RUN_MAX_MIN * 60.0 / self.easy_sec_per_km);
         }
@@ -186,7 +187,10 @@ impl Inputs<'_> {
 
 /// The largest step from `highest`: 10%, or [`LOW_VOLUME_STEP_KM`] at low volume.
 pub fn max_next(highest: Tenths) -> Tenths {
-    highest + (highest as f64 * GROWTH).floor().max(LOW_VOLUME_STEP_KM * 10.0) as Tenths
+    highest
+        + (highest as f64 * GROWTH)
+            .floor()
+            .max(LOW_VOLUME_STEP_KM * 10.0) as Tenths
 }
 
 /// How much the long run may grow in a week: 15% of the longest so far, 1 to 2 km.
@@ -212,7 +216,7 @@ pub fn progression(inputs: &Inputs<'_>) -> Progression {
     for (i, phase) in inputs.phases[..training].iter().enumerate() {
         let cutback = if matches!(*phase, "base" | "build") {
             block += 1;
-            i > 0 && block % every == 0
+            i > 0 && block.is_multiple_of(every)
         } else {
             false
         };
@@ -422,7 +426,10 @@ fn water_fill(total: f64, weights: &[f64], cap: Option<f64>) -> Vec<f64> {
 /// Rounds `shares` (tenths) to integers adding up to `total`: floors first, then one more to
 /// the largest fractional parts, ties to the earlier share.
 pub fn largest_remainder(shares: &[f64], total: Tenths) -> Vec<Tenths> {
-    let mut out: Vec<Tenths> = shares.iter().map(|s| s.max(0.0).floor() as Tenths).collect();
+    let mut out: Vec<Tenths> = shares
+        .iter()
+        .map(|s| s.max(0.0).floor() as Tenths)
+        .collect();
     let mut order: Vec<usize> = (0..shares.len()).collect();
     order.sort_by(|&a, &b| {
         let (fa, fb) = (shares[a] - shares[a].floor(), shares[b] - shares[b].floor());
@@ -479,7 +486,15 @@ mod tests {
 
     #[test]
     fn days_add_up_exactly() {
-        let types = ["easy", "threshold", "rest", "easy", "recovery", "easy", "long"];
+        let types = [
+            "easy",
+            "threshold",
+            "rest",
+            "easy",
+            "recovery",
+            "easy",
+            "long",
+        ];
         for volume in [13, 100, 457, 999, 1201] {
             let long = volume * 3 / 10;
             let days = split_week(volume, long, 0, &types);
