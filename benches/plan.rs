@@ -1,6 +1,6 @@
 //! A 16-week strict marathon plan in-process: the whole `plan()` call (validation, 1 + 16 +
 //! up to 112 selections through baked query vectors, knowledge, audit, JSON-ready output).
-//! Run with an index that has the plan collections baked in (see docs/plan.md).
+//! Also the iCalendar export of a dated plan. Run with an index that has the plan collections baked in (see docs/plan.md).
 
 use std::hint::black_box;
 
@@ -38,6 +38,17 @@ fn bench_plan(c: &mut Criterion) {
     c.bench_function("plan_marathon_16w_strict_json", |b| {
         b.iter(|| serde_json::to_vec(&plan(index, black_box(&req)).ok()))
     });
+    // The calendar of a dated plan, from the plan (the plan itself not included).
+    let dated = PlanRequest {
+        start_date: Some("2026-06-01".into()),
+        goal_time: Some("3:30:00".into()),
+        ..request("strict")
+    };
+    if let Ok(p) = plan(index, &dated) {
+        c.bench_function("plan_marathon_16w_ics", |b| {
+            b.iter(|| plan_index::plan::ics(black_box(&p)))
+        });
+    }
 }
 
 criterion_group!(benches, bench_plan);

@@ -130,10 +130,10 @@ fn check(req: &PlanRequest, plan: &Plan) {
             }
         }
     }
-    for w in 1..n {
-        if plan.weeks[w].detail.cutback {
-            assert!(base_build[w], "{ctx}: cutback outside base/build");
-            let ratio = plan.weeks[w].detail.volume_km / plan.weeks[w - 1].detail.volume_km;
+    for (w, pair) in plan.weeks.windows(2).enumerate() {
+        if pair[1].detail.cutback {
+            assert!(base_build[w + 1], "{ctx}: cutback outside base/build");
+            let ratio = pair[1].detail.volume_km / pair[0].detail.volume_km;
             assert!(
                 (0.69..=0.81).contains(&ratio),
                 "{ctx}: cutback ratio {ratio}"

@@ -202,6 +202,23 @@ pub fn render_structure(text: &str, progress: f64) -> String {
     out
 }
 
+/// A structure that states a fixed number of reps (the payload's `reps`, written `N x`)
+/// builds up to it: 75% of the reps (rounded) at `progress` 0, all of them at 1.
+pub fn build_reps(text: &str, reps: Option<i64>, progress: f64) -> String {
+    let Some(n) = reps.filter(|n| *n >= 3) else {
+        return text.to_string();
+    };
+    let marker = format!("{n} x ");
+    let at = text.match_indices(&marker).map(|(i, _)| i).find(|&i| {
+        i == 0 || !text.as_bytes()[i - 1].is_ascii_alphanumeric() && text.as_bytes()[i - 1] != b'-'
+    });
+    let Some(at) = at else {
+        return text.to_string();
+    };
+    let now = (n as f64 * (0.75 + 0.25 * progress.clamp(0.0, 1.0))).round() as i64;
+    format!("{}{now} x {}", &text[..at], &text[at + marker.len()..])
+}
+
 /// Where a week stands in its phase, for workouts that progress: 0 at the phase's first week
 /// (and in cutback, taper and race weeks), 1 at its last; a one-week phase sits in the middle.
 fn phase_progress(labels: &[&str], cutbacks: &[bool], week: usize) -> f64 {
@@ -528,7 +545,8 @@ fn day_detail(
         text += name.unwrap_or(session_type);
         if let Some(s) = structure {
             let rendered = if progresses(session_type) {
-                render_structure(s, progress)
+                let reps = payload.and_then(|p| p.get("reps")).and_then(Value::as_i64);
+                build_reps(&render_structure(s, progress), reps, progress)
             } else {
                 s.to_string()
             };
@@ -640,6 +658,15 @@ mod tests {
             render_structure("8-10 x 30-60 s, then 2.5-4 h easy", 0.5),
             "9 x 45 s, then 3.5 h easy"
         );
+    }
+
+    #[test]
+    fn fixed_reps_build_up_to_the_template() {
+        let s = "15 min easy, 4 x 2 km at threshold pace, 10 min easy";
+        assert_eq!(build_reps(s, Some(4), 0.0), s.replace("4 x", "3 x"));
+        assert_eq!(build_reps(s, Some(4), 1.0), s);
+        assert_eq!(build_reps(s, Some(5), 0.0), s);
+        assert_eq!(build_reps("14 x 1 min", Some(4), 0.0), "14 x 1 min");
     }
 
     #[test]

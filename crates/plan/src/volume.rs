@@ -216,7 +216,7 @@ pub fn progression(inputs: &Inputs<'_>) -> Progression {
     for (i, phase) in inputs.phases[..training].iter().enumerate() {
         let cutback = if matches!(*phase, "base" | "build") {
             block += 1;
-            i > 0 && block % every == 0
+            i > 0 && block.is_multiple_of(every)
         } else {
             false
         };
