@@ -46,7 +46,7 @@ fn bench_plan(c: &mut Criterion) {
     };
     if let Ok(p) = plan(index, &dated) {
         c.bench_function("plan_marathon_16w_ics", |b| {
-            b.iter(|| plan_index::plan::ics(black_box(&p)))
+            b.iter(|| plan_index_plan::ics(black_box(&p)))
         });
     }
 }
