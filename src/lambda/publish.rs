@@ -157,15 +157,8 @@ impl Publisher {
 
 fn failed(destination: &'static str, e: &dyn std::error::Error) -> PublishError {
     // The SDK's Display is terse ("service error"); the source chain says what happened.
-    let mut message = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
-        source = cause.source();
-    }
     PublishError {
         destination,
-        message,
+        message: plan_index_api::with_sources(e),
     }
 }

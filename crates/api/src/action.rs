@@ -164,17 +164,22 @@ fn collections(index: &BakedIndex) -> Collections<'_> {
     Collections {
         index_hash: index.content_hash(),
         model: index.model(),
-        collections: index
-            .collections()
-            .map(|c| CollectionInfo {
-                name: c.name(),
-                count: c.len(),
-                dim: c.dim(),
-                metric: c.metric().as_str(),
-                fields: c.fields().collect(),
-            })
-            .collect(),
+        collections: collection_infos(index),
     }
+}
+
+/// Name, count, dimension, metric and fields of every collection (`/v1/collections`, `inspect`).
+pub fn collection_infos(index: &BakedIndex) -> Vec<CollectionInfo<'_>> {
+    index
+        .collections()
+        .map(|c| CollectionInfo {
+            name: c.name(),
+            count: c.len(),
+            dim: c.dim(),
+            metric: c.metric().as_str(),
+            fields: c.fields().collect(),
+        })
+        .collect()
 }
 
 /// A request body as it arrived: raw bytes (HTTP) or an already parsed value (events).

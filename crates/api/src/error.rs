@@ -56,14 +56,7 @@ impl ApiError {
 
     /// Any typed error of a lower layer, with its message and its sources' messages.
     pub fn from_coded(e: &(impl Coded + ?Sized)) -> ApiError {
-        let mut message = e.to_string();
-        let mut source = e.source();
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        ApiError::new(e.code(), message)
+        ApiError::new(e.code(), with_sources(e))
     }
 
     /// The failure's kind.
@@ -85,6 +78,19 @@ impl ApiError {
             },
         }
     }
+}
+
+/// An error's message followed by its sources' messages, `: `-separated (a terse Display,
+/// such as the AWS SDK's "service error", then what actually happened).
+pub fn with_sources(e: &(impl std::error::Error + ?Sized)) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
 }
 
 macro_rules! from_coded {

@@ -14,7 +14,7 @@ mod vector_input;
 use serde::Serialize;
 
 pub use action::{Action, Body, Publishing, Reply, Runtime};
-pub use error::{ApiError, ErrorBody, ErrorFields};
+pub use error::{ApiError, ErrorBody, ErrorFields, with_sources};
 pub use plan_index_core::Code;
 pub use vector_input::{Element, VectorInput};
 

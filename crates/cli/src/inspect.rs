@@ -1,7 +1,7 @@
 //! `plan-index inspect`: what is baked into this binary.
 
 use clap::Args;
-use plan_index_api::action::CollectionInfo;
+use plan_index_api::action::{CollectionInfo, collection_infos};
 use serde::Serialize;
 
 use crate::{baked_index, print_json};
@@ -36,16 +36,7 @@ struct Inspection<'a> {
 pub fn run(args: InspectArgs) -> Result<(), ApiError> {
     let index = baked_index()?;
     let report = Inspection {
-        collections: index
-            .collections()
-            .map(|c| CollectionInfo {
-                name: c.name(),
-                count: c.len(),
-                dim: c.dim(),
-                metric: c.metric().as_str(),
-                fields: c.fields().collect(),
-            })
-            .collect(),
+        collections: collection_infos(index),
         dim: index.dim(),
         metric: index.metric().as_str(),
         model: index.model(),
