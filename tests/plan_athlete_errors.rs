@@ -5,34 +5,10 @@
 
 mod plan_common;
 
-use plan_common::request;
+use plan_common::{base, refused};
 use plan_index::baked;
-use plan_index_core::{Coded, ErrorKind};
+use plan_index_core::ErrorKind;
 use plan_index_plan::{PlanRequest, RaceDistance, RecentRace, plan};
-
-fn refused(req: &PlanRequest, code: &str, kind: ErrorKind, words: &[&str]) {
-    let index = baked().expect("the baked index decodes");
-    let err = match plan(index, req) {
-        Ok(_) => panic!("{req:?} was accepted"),
-        Err(e) => e,
-    };
-    assert_eq!(
-        (err.code().as_str(), err.code().kind()),
-        (code, kind),
-        "{req:?}: {err}"
-    );
-    let message = err.to_string();
-    for word in words {
-        assert!(
-            message.contains(word),
-            "{message:?} should mention {word:?}"
-        );
-    }
-}
-
-fn base() -> PlanRequest {
-    request("marathon", "intermediate", 5, 16, "strict")
-}
 
 fn recent(distance: RaceDistance, time: &str) -> PlanRequest {
     PlanRequest {

@@ -3,34 +3,9 @@
 
 mod plan_common;
 
-use plan_common::{plan_index, request};
-use plan_index::baked;
-use plan_index_core::{Coded, ErrorKind};
+use plan_common::{base, plan_index, refused};
+use plan_index_core::ErrorKind;
 use plan_index_plan::{PlanRequest, plan};
-
-fn refused(req: &PlanRequest, code: &str, kind: ErrorKind, words: &[&str]) {
-    let index = baked().expect("the baked index decodes");
-    let err = match plan(index, req) {
-        Ok(_) => panic!("{req:?} was accepted"),
-        Err(e) => e,
-    };
-    assert_eq!(
-        (err.code().as_str(), err.code().kind()),
-        (code, kind),
-        "{req:?}: {err}"
-    );
-    let message = err.to_string();
-    for word in words {
-        assert!(
-            message.contains(word),
-            "{message:?} should mention {word:?}"
-        );
-    }
-}
-
-fn base() -> PlanRequest {
-    request("marathon", "intermediate", 5, 16, "strict")
-}
 
 #[test]
 fn unknown_race_is_unprocessable() {

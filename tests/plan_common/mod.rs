@@ -3,11 +3,11 @@
 #![allow(dead_code)]
 
 use plan_index::baked;
-use plan_index_core::BakedIndex;
+use plan_index_core::{BakedIndex, Coded, ErrorKind};
 use plan_index_embed::QUERIES_COLLECTION;
 use plan_index_plan::queries::{KNOWLEDGE, PHILOSOPHIES, SESSION_TEMPLATES, WEEK_STRUCTURES};
 use plan_index_plan::vocab::{LEVELS, MAX_DAYS, MIN_DAYS, RACES};
-use plan_index_plan::{Plan, PlanRequest};
+use plan_index_plan::{Plan, PlanRequest, plan};
 
 /// Plan lengths the grid covers.
 pub const WEEK_COUNTS: [i64; 4] = [4, 12, 16, 24];
@@ -86,4 +86,30 @@ pub fn query_texts(plan: &Plan) -> Vec<String> {
     }
     texts.extend(plan.knowledge.iter().map(|p| p.item.query.clone()));
     texts
+}
+
+/// Asserts `req` is refused with `code`, `kind` and a message naming every word of `words`.
+pub fn refused(req: &PlanRequest, code: &str, kind: ErrorKind, words: &[&str]) {
+    let index = baked().expect("the baked index decodes");
+    let err = match plan(index, req) {
+        Ok(_) => panic!("{req:?} was accepted"),
+        Err(e) => e,
+    };
+    assert_eq!(
+        (err.code().as_str(), err.code().kind()),
+        (code, kind),
+        "{req:?}: {err}"
+    );
+    let message = err.to_string();
+    for word in words {
+        assert!(
+            message.contains(word),
+            "{message:?} should mention {word:?}"
+        );
+    }
+}
+
+/// A valid 16-week intermediate marathon request, to spoil one field at a time.
+pub fn base() -> PlanRequest {
+    request("marathon", "intermediate", 5, 16, "strict")
 }
