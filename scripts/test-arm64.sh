@@ -53,7 +53,10 @@ sam local generate-event s3 put > "$root/events/s3.json"
 
 qemu-aarch64 --version | head -n 1
 python3 - "$bootstrap" "$root" <<'PY'
-import base64, copy, glob, json, os, socket, subprocess, sys, threading, time, urllib.error, urllib.request
+import base64, copy, glob, json, os, subprocess, sys, time
+
+sys.path.insert(0, "scripts")
+from emulator import Emulator
 
 bootstrap, root = sys.argv[1], sys.argv[2]
 passed, failed = 0, 0
@@ -97,38 +100,10 @@ if layer:
                                              for f in ("model.safetensors", "tokenizer.json", "config.json")),
           f"layer holds {sorted(os.listdir(layer_build))}")
 
-with socket.socket() as s:
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-emulator = subprocess.Popen(
-    ["cargo-lambda", "lambda", "watch", "--only-lambda-apis", "-A", "127.0.0.1", "-P", str(port)],
-    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-function = None
-logs = []
+emu = Emulator()
+emu.__enter__()
 try:
-    deadline = time.time() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.time() > deadline or emulator.poll() is not None:
-                sys.exit("error: cargo lambda watch did not start")
-            time.sleep(0.05)
-
-    def request(method, path, body=None, timeout=120):
-        data = None if body is None else (body if isinstance(body, bytes) else body.encode())
-        req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
-                                     headers={"content-type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, r.read().decode()
-        except urllib.error.HTTPError as e:
-            return e.code, e.read().decode()
-
-    def invoke(event):
-        status, body = request("POST", "/2015-03-31/functions/_/invocations", json.dumps(event))
-        return status, json.loads(body)
+    request, invoke = emu.request, emu.invoke
 
     def proxy(answer):
         """Status, headers and parsed body of an API Gateway / Function URL response."""
@@ -144,32 +119,14 @@ try:
             event["body"] = body
         return event
 
-    env = dict(os.environ, AWS_LAMBDA_RUNTIME_API=f"http://127.0.0.1:{port}/.rt",
-               AWS_LAMBDA_FUNCTION_NAME="_", AWS_LAMBDA_FUNCTION_VERSION="1",
-               AWS_LAMBDA_FUNCTION_MEMORY_SIZE="512", RUST_LOG="info")
-    for key in ("RESULT_QUEUE_URL", "RESULT_EVENT_BUS", "PLAN_INDEX_MODEL_DIR", "AWS_ENDPOINT_URL"):
-        env.pop(key, None)
-    if model_host_dir:
-        env["PLAN_INDEX_MODEL_DIR"] = model_host_dir
-
+    env = emu.function_env(**({"PLAN_INDEX_MODEL_DIR": model_host_dir} if model_host_dir else {}))
     # The first invoke is queued before the process starts, so its answer times the cold start.
-    cold = {}
-    def first():
-        cold["answer"] = invoke({"action": "health"})
-        cold["at"] = time.perf_counter()
-    caller = threading.Thread(target=first)
-    caller.start()
-    time.sleep(0.3)
-    started = time.perf_counter()
-    function = subprocess.Popen(["qemu-aarch64", "-L", root, bootstrap], env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    threading.Thread(target=lambda: logs.extend(function.stdout), daemon=True).start()
-    caller.join(180)
-    if "answer" not in cold:
-        sys.exit("error: the bootstrap under qemu did not answer the first invoke within 180 s:\n" + "".join(logs[-20:]))
-    print(f"cold start under qemu (spawn to first answer): {(cold['at'] - started) * 1000:.0f} ms")
+    first_answer, cold_ms = emu.cold_invoke(["qemu-aarch64", "-L", root, bootstrap],
+                                            {"action": "health"}, env=env)
+    function, logs = emu.function, emu.logs
+    print(f"cold start under qemu (spawn to first answer): {cold_ms:.0f} ms")
 
-    status, health = cold["answer"]
+    status, health = first_answer
     counts = {name: len(items) for name, items in collections.items()}
     check("direct health: status ok, cold start, baked index = index/ (dim, metric, model, counts)",
           status == 200 and health.get("status") == "ok" and health.get("cold_start") is True
@@ -336,11 +293,7 @@ try:
           any(l.get("message") == "invocation" and l.get("cold_start") is True for l in lines),
           "".join(logs[-10:]))
 finally:
-    if function is not None:
-        function.kill()
-        function.wait()
-    emulator.kill()
-    emulator.wait()
+    emu.close()
 
 print(f"arm64: {passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
