@@ -7,7 +7,9 @@
 mod plan_common;
 
 use plan_common::{plan_index, request, without_timing};
-use plan_index_plan::vocab::{LEVELS, MAX_DAYS, MAX_WEEKS, MIN_DAYS, MIN_WEEKS, RACES, is_running};
+use plan_index_plan::vocab::{
+    LEVELS, Level, MAX_DAYS, MAX_WEEKS, MIN_DAYS, MIN_WEEKS, RACES, Race, is_running,
+};
 use plan_index_plan::volume::{
     LONG_RUN_MAX_MIN, default_weekly_km, long_run_cap_km, long_run_share, max_next, race_km, tenths,
 };
@@ -70,9 +72,12 @@ fn label(plan: &Plan, w: usize) -> &'static str {
 }
 
 fn check(req: &PlanRequest, plan: &Plan) {
-    let race = req.race.as_str();
+    let race = Race::parse(&req.race).expect("a known race");
     let level = req.level.as_deref().unwrap_or_default();
-    let weekly = req.weekly_km.unwrap_or_else(|| default_weekly_km(level));
+    let typed_level = Level::parse(level).expect("a known level");
+    let weekly = req
+        .weekly_km
+        .unwrap_or_else(|| default_weekly_km(typed_level));
     let days = plan.request.days_per_week.unwrap_or_default();
     let n = plan.weeks.len();
     let ctx = format!("{race} {level} {days}d {n}w {weekly}km {:?}", req.mode);
@@ -184,7 +189,7 @@ fn check(req: &PlanRequest, plan: &Plan) {
             .find(|d| d.session_type == "long")
             .and_then(|d| d.detail.duration_min)
             .unwrap_or_default();
-        if race != "ultra" {
+        if race != Race::Ultra {
             assert!(minutes as f64 <= LONG_RUN_MAX_MIN, "{ctx}: {minutes} min");
         }
     }

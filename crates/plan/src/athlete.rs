@@ -7,6 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::pace::{self, MAX_VDOT, MIN_VDOT, MODEL_MAX_KM, MODEL_MIN_KM};
+use super::vocab::{Level, Race};
 use super::volume;
 use super::{PlanError, PlanRequest};
 
@@ -132,7 +133,7 @@ fn plausible_vdot(field: &'static str, km: f64, secs: f64, text: &str) -> Result
     Ok(value)
 }
 
-fn fitness(request: &PlanRequest, race: &str) -> Result<Option<Fitness>, PlanError> {
+fn fitness(request: &PlanRequest, race: Race) -> Result<Option<Fitness>, PlanError> {
     match (&request.recent_race, &request.goal_time) {
         (Some(_), Some(_)) => Err(PlanError::Conflict(
             "give either recent_race or goal_time, not both".into(),
@@ -148,7 +149,7 @@ fn fitness(request: &PlanRequest, race: &str) -> Result<Option<Fitness>, PlanErr
             }))
         }
         (None, Some(goal)) => {
-            let km = named_km(race).ok_or_else(|| {
+            let km = named_km(race.as_str()).ok_or_else(|| {
                 invalid(
                     "goal_time",
                     format!(
@@ -186,7 +187,7 @@ fn positive(field: &'static str, value: f64, max: f64) -> Result<f64, PlanError>
 }
 
 /// Validates the athlete fields of a request for `race` at `level`.
-pub fn resolve(request: &PlanRequest, race: &str, level: &str) -> Result<Athlete, PlanError> {
+pub fn resolve(request: &PlanRequest, race: Race, level: Level) -> Result<Athlete, PlanError> {
     let weekly_km = match request.weekly_km {
         Some(km) => positive("weekly_km", km, MAX_WEEKLY_KM)?,
         None => volume::default_weekly_km(level),

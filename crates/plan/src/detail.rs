@@ -15,7 +15,7 @@ use super::athlete::Athlete;
 use super::calendar::{self, Event};
 use super::pace::{self, METRES_PER_MILE, Paces};
 use super::request::Resolved;
-use super::vocab::{is_hard, is_running, phase_kind};
+use super::vocab::{Race, is_hard, is_running};
 use super::volume::{self, Inputs, Tenths, km, tenths};
 use super::{Day, Plan, PlanRequest, Week};
 
@@ -295,15 +295,15 @@ fn race_label(race: &str) -> &str {
     }
 }
 
-struct Context<'a> {
-    race: &'a str,
+struct Context {
+    race: Race,
     paces: Paces,
     race_pace: f64,
     known: bool,
     miles: bool,
 }
 
-impl Context<'_> {
+impl Context {
     fn distance(&self, km_t: Tenths, mi_t: Option<Tenths>) -> String {
         match mi_t {
             Some(mi) if self.miles => format!("{} mi ({} km)", km(mi), km(km_t)),
@@ -335,7 +335,7 @@ pub(super) fn fill(plan: &mut Plan, r: &Resolved) {
     let race_km = volume::race_km(r.race);
     let race_seconds = match athlete.fitness.as_ref().and_then(|f| f.goal_seconds) {
         Some(goal) => goal,
-        None if r.race == "ultra" => paces.easy * race_km,
+        None if r.race == Race::Ultra => paces.easy * race_km,
         None => pace::race_seconds(vdot, race_km * 1000.0),
     };
     let ctx = Context {
@@ -348,7 +348,7 @@ pub(super) fn fill(plan: &mut Plan, r: &Resolved) {
     let labels: Vec<&str> = plan
         .weeks
         .iter()
-        .map(|w| phase_kind(r.race, w.days_to_race).map_or("", |k| k.label()))
+        .map(|w| r.race.phase_kind(w.days_to_race).label())
         .collect();
     let days_per_week = plan.request.days_per_week.unwrap_or(r.days_per_week);
     let inputs = Inputs {
@@ -422,7 +422,7 @@ fn fill_week(
     race: Tenths,
     progress: f64,
     first_day: Option<Date>,
-    ctx: &Context<'_>,
+    ctx: &Context,
     notes: &mut Vec<String>,
 ) {
     let types: Vec<&str> = week.days.iter().map(|d| d.session_type.as_str()).collect();
@@ -488,7 +488,7 @@ fn day_detail(
     mi: Option<Tenths>,
     is_race: bool,
     progress: f64,
-    ctx: &Context<'_>,
+    ctx: &Context,
 ) -> DayDetail {
     let payload = day.template.as_ref().and_then(|t| t.payload.as_ref());
     let name = payload_str(payload, "name");
@@ -530,7 +530,7 @@ fn day_detail(
         let _ = write!(
             text,
             "Race day: {}, {}",
-            race_label(ctx.race),
+            race_label(ctx.race.as_str()),
             ctx.distance(distance, mi)
         );
         if ctx.known {

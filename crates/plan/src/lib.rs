@@ -15,6 +15,7 @@ pub mod pace;
 pub mod queries;
 pub mod request;
 pub mod rules;
+pub mod schema;
 mod select;
 pub mod vocab;
 pub mod volume;

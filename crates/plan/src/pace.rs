@@ -13,6 +13,8 @@
 //! 97.5%, repetition 105%; marathon pace is the pace of the marathon time the same VDOT
 //! predicts. Everything is plain numbers: seconds, metres, seconds per km.
 
+use crate::vocab::Level;
+
 /// Metres per mile.
 pub const METRES_PER_MILE: f64 = 1609.344;
 /// The distances the model is fitted to: 1500 m to the marathon.
@@ -36,11 +38,11 @@ pub const REPETITION_FRACTION: f64 = 1.05;
 /// VDOT assumed by level when neither a recent race nor a goal time is known, so every day
 /// still gets a duration (the paces themselves are then not shown): beginner 30 (a 5k in about
 /// 30:40), intermediate 40 (24:08), advanced 50 (19:57).
-pub fn default_vdot(level: &str) -> f64 {
+pub fn default_vdot(level: Level) -> f64 {
     match level {
-        "beginner" => 30.0,
-        "advanced" => 50.0,
-        _ => 40.0,
+        Level::Beginner => 30.0,
+        Level::Intermediate => 40.0,
+        Level::Advanced => 50.0,
     }
 }
 

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
+use crate::schema::key;
 use crate::vocab::{LEVELS, MAX_DAYS, MIN_DAYS, PhaseKind, RACES, SESSION_TYPES};
 use plan_index_core::BakedIndex;
 use plan_index_format::SourceItem;
@@ -121,7 +122,7 @@ impl Catalog {
             .into_iter()
             .flatten()
             .map(|item| {
-                let name = json_str(item.metadata.as_ref(), "name");
+                let name = json_str(item.metadata.as_ref(), key::NAME);
                 (item.id.clone(), philosophy_name(&item.id, name).to_string())
             })
             .collect();
@@ -132,8 +133,8 @@ impl Catalog {
             .filter_map(|item| {
                 let md = item.metadata.as_ref();
                 Some((
-                    json_str(md, "philosophy_id")?.to_string(),
-                    json_str(md, "session_type")?.to_string(),
+                    json_str(md, key::PHILOSOPHY_ID)?.to_string(),
+                    json_str(md, key::SESSION_TYPE)?.to_string(),
                 ))
             })
             .collect();

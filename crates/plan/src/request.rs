@@ -7,9 +7,7 @@ use time::{Date, OffsetDateTime, Weekday, format_description::BorrowedFormatItem
 
 use crate::PlanError;
 use crate::PlanRequest;
-use crate::vocab::{
-    DEFAULT_DAYS, LEVELS, MAX_DAYS, MAX_WEEKS, MIN_DAYS, MIN_WEEKS, RACES, level_for_ctl,
-};
+use crate::vocab::{DEFAULT_DAYS, Level, MAX_DAYS, MAX_WEEKS, MIN_DAYS, MIN_WEEKS, RACES, Race};
 
 const DATE_FORMAT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
@@ -35,12 +33,12 @@ impl Mode {
 /// A validated request.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resolved {
-    /// One of [`RACES`].
-    pub race: &'static str,
+    /// The race.
+    pub race: Race,
     /// Weeks in the plan, 4-30.
     pub weeks: i64,
-    /// One of [`LEVELS`].
-    pub level: &'static str,
+    /// The level, as given or derived from the chronic training load.
+    pub level: Level,
     /// Running days per week, 3-7.
     pub days_per_week: i64,
     /// The philosophy asked for, if any.
@@ -57,21 +55,23 @@ fn invalid(field: &'static str, message: String) -> PlanError {
     PlanError::InvalidValue { field, message }
 }
 
-fn one_of(
+/// The member of `all` named `value` (by `name`), or an error listing every name.
+fn one_of<T: Copy>(
     field: &'static str,
     value: &str,
-    allowed: &[&'static str],
-) -> Result<&'static str, PlanError> {
-    allowed
-        .iter()
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, PlanError> {
+    all.iter()
         .copied()
-        .find(|a| *a == value)
+        .find(|t| name(*t) == value)
         .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|t| name(*t)).collect();
             invalid(
                 field,
                 format!(
                     "unknown {field} {value:?}; use one of: {}",
-                    allowed.join(", ")
+                    names.join(", ")
                 ),
             )
         })
@@ -144,10 +144,7 @@ fn resolve_weeks(request: &PlanRequest, notes: &mut Vec<String>) -> Result<i64, 
     }
 }
 
-fn resolve_level(
-    request: &PlanRequest,
-    notes: &mut Vec<String>,
-) -> Result<&'static str, PlanError> {
+fn resolve_level(request: &PlanRequest, notes: &mut Vec<String>) -> Result<Level, PlanError> {
     if let Some(ctl) = request.ctl
         && !(ctl.is_finite() && ctl >= 0.0)
     {
@@ -158,16 +155,16 @@ fn resolve_level(
     }
     match (&request.level, request.ctl) {
         (Some(level), ctl) => {
-            let level = one_of("level", level, &LEVELS)?;
-            if let Some(ctl) = ctl.filter(|&c| level_for_ctl(c) != level) {
+            let level = one_of("level", level, &Level::ALL, Level::as_str)?;
+            if let Some(ctl) = ctl.filter(|&c| Level::for_ctl(c) != level) {
                 notes.push(format!(
                     "level {level} was used; ctl {ctl} alone would mean {}",
-                    level_for_ctl(ctl)
+                    Level::for_ctl(ctl)
                 ));
             }
             Ok(level)
         }
-        (None, Some(ctl)) => Ok(level_for_ctl(ctl)),
+        (None, Some(ctl)) => Ok(Level::for_ctl(ctl)),
         (None, None) => Err(PlanError::MissingField(
             "give level (beginner, intermediate, advanced) or ctl (chronic training load)".into(),
         )),
@@ -205,7 +202,7 @@ pub fn resolve(request: &PlanRequest) -> Result<Resolved, PlanError> {
             RACES.join(", ")
         )));
     }
-    let race = one_of("race", &request.race, &RACES)?;
+    let race = one_of("race", &request.race, &Race::ALL, Race::as_str)?;
     let mut notes = Vec::new();
     let weeks = resolve_weeks(request, &mut notes)?;
     let level = resolve_level(request, &mut notes)?;

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::Plan;
 use crate::queries::{PHILOSOPHIES, WEEK_STRUCTURES};
+use crate::schema::key;
 use crate::vocab::{DAYS, PhaseKind, Race, SESSION_TYPES, Window, adjacent, is_hard, is_running};
 use plan_index_core::BakedIndex;
 use plan_index_core::ItemMeta;
@@ -235,7 +236,7 @@ fn meta_int(item: &ItemMeta, key: &str) -> Option<i64> {
 }
 
 fn first_race(item: &ItemMeta) -> Option<&str> {
-    match item.metadata.get("race_types")? {
+    match item.metadata.get(key::RACE_TYPES)? {
         plan_index_core::MetaValue::List(races) => races.first().map(String::as_str),
         _ => None,
     }
@@ -245,7 +246,7 @@ fn first_race(item: &ItemMeta) -> Option<&str> {
 pub fn max_hard_days(index: &BakedIndex, id: &str) -> Option<i64> {
     let philosophies = index.collection(PHILOSOPHIES)?;
     let row = philosophies.position(id)?;
-    meta_int(philosophies.item(row), "max_hard_days")
+    meta_int(philosophies.item(row), key::MAX_HARD_DAYS)
 }
 
 /// Checks every baked week structure against the rules; one line per problem.
@@ -267,12 +268,12 @@ pub fn check_week_structures(index: &BakedIndex) -> Vec<String> {
 /// What one week structure breaks.
 pub fn structure_problems(index: &BakedIndex, item: &ItemMeta) -> Vec<String> {
     let fields = (
-        meta_str(item, "philosophy_id"),
+        meta_str(item, key::PHILOSOPHY_ID),
         first_race(item),
-        meta_str(item, "phase"),
-        meta_int(item, "days_per_week"),
-        meta_int(item, "days_to_race_min"),
-        meta_int(item, "days_to_race_max"),
+        meta_str(item, key::PHASE),
+        meta_int(item, key::DAYS_PER_WEEK),
+        meta_int(item, key::DAYS_TO_RACE_MIN),
+        meta_int(item, key::DAYS_TO_RACE_MAX),
     );
     let (Some(philosophy), Some(race), Some(phase), Some(days), Some(min_days), Some(max_days)) =
         fields
@@ -303,7 +304,7 @@ pub fn structure_problems(index: &BakedIndex, item: &ItemMeta) -> Vec<String> {
     };
     let mut problems = structure_rule_problems(&rules, &pattern, window);
     let hard = hard_day_count(&pattern);
-    if meta_int(item, "hard_days") != Some(hard) {
+    if meta_int(item, key::HARD_DAYS) != Some(hard) {
         problems.push(format!("metadata hard_days must be {hard}"));
     }
     problems
@@ -319,13 +320,13 @@ pub fn plan_problems(plan: &Plan, max_hard_days: i64) -> Vec<String> {
     for week in &plan.weeks {
         let mut add = |p: String| problems.push(format!("week {}: {p}", week.week));
         let structure = &week.structure;
-        if structure.meta_str("philosophy_id") != Some(philosophy) {
+        if structure.meta_str(key::PHILOSOPHY_ID) != Some(philosophy) {
             add(format!(
                 "structure {} belongs to another philosophy",
                 structure.id
             ));
         }
-        if !list_has(&structure.metadata, "race_types", race) {
+        if !list_has(&structure.metadata, key::RACE_TYPES, race) {
             add(format!("structure {} is not for {race}", structure.id));
         }
         if week.days.len() != 7 {
@@ -361,14 +362,14 @@ fn template_problems(day: &crate::Day, philosophy: &str) -> Vec<String> {
         return Vec::new();
     };
     let mut problems = Vec::new();
-    if template.meta_str("session_type") != Some(day.session_type.as_str()) {
+    if template.meta_str(key::SESSION_TYPE) != Some(day.session_type.as_str()) {
         problems.push(format!(
             "{}: template {} is not a {} session",
             day.day, template.id, day.session_type
         ));
     }
     if template
-        .meta_str("philosophy_id")
+        .meta_str(key::PHILOSOPHY_ID)
         .is_some_and(|p| p != philosophy)
     {
         problems.push(format!(

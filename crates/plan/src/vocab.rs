@@ -99,14 +99,52 @@ pub fn adjacent(a: usize, b: usize) -> bool {
     matches!((a + 7 - b) % 7, 1 | 6)
 }
 
-/// The level implied by a chronic training load.
-pub fn level_for_ctl(ctl: f64) -> &'static str {
-    if ctl < 30.0 {
-        "beginner"
-    } else if ctl < 70.0 {
-        "intermediate"
-    } else {
-        "advanced"
+/// A runner's level, typed: volumes, paces and selection read it, never its spelling.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Level {
+    /// `beginner`.
+    Beginner,
+    /// `intermediate`.
+    Intermediate,
+    /// `advanced`.
+    Advanced,
+}
+
+impl Level {
+    /// Every level, in [`LEVELS`] order.
+    pub const ALL: [Level; 3] = [Level::Beginner, Level::Intermediate, Level::Advanced];
+
+    /// The level's name in requests and metadata.
+    pub fn as_str(self) -> &'static str {
+        LEVELS[self as usize]
+    }
+
+    /// The level named `name`, if it is one of [`LEVELS`].
+    pub fn parse(name: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|level| level.as_str() == name)
+    }
+
+    /// The level implied by a chronic training load.
+    pub fn for_ctl(ctl: f64) -> Level {
+        if ctl < 30.0 {
+            Level::Beginner
+        } else if ctl < 70.0 {
+            Level::Intermediate
+        } else {
+            Level::Advanced
+        }
+    }
+}
+
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Display for Race {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -350,8 +388,8 @@ mod tests {
 
     #[test]
     fn ctl_maps_to_levels() {
-        assert_eq!(level_for_ctl(29.9), "beginner");
-        assert_eq!(level_for_ctl(30.0), "intermediate");
-        assert_eq!(level_for_ctl(70.0), "advanced");
+        assert_eq!(Level::for_ctl(29.9), Level::Beginner);
+        assert_eq!(Level::for_ctl(30.0), Level::Intermediate);
+        assert_eq!(Level::for_ctl(70.0), Level::Advanced);
     }
 }

@@ -1,8 +1,10 @@
 //! Weekly volume: from what the athlete runs now towards a peak, with cutback weeks, a taper
 //! and the race week; the long run of every week; and the split of a week's volume over its
-//! days. Inputs are plain numbers and vocabulary strings; every distance is computed in whole
+//! days. Inputs are plain numbers, typed races and levels; every distance is computed in whole
 //! tenths of a km, so a week's days add up to its volume exactly. docs/plan.md has the rules,
 //! the tables and their sources.
+
+use crate::vocab::{Level, Race};
 
 /// Most a week may add over the highest week so far: 10%...
 pub const GROWTH: f64 = 0.10;
@@ -39,52 +41,52 @@ pub fn km(t: Tenths) -> f64 {
 }
 
 /// Peak weekly volume (km) by race and level, before the running-days cap.
-pub fn peak_km(race: &str, level: &str) -> f64 {
+pub fn peak_km(race: Race, level: Level) -> f64 {
     let row = match race {
-        "5k" => [35.0, 55.0, 80.0],
-        "10k" => [40.0, 65.0, 90.0],
-        "half_marathon" => [45.0, 70.0, 100.0],
-        "marathon" => [55.0, 80.0, 115.0],
-        _ => [65.0, 95.0, 130.0],
+        Race::FiveK => [35.0, 55.0, 80.0],
+        Race::TenK => [40.0, 65.0, 90.0],
+        Race::HalfMarathon => [45.0, 70.0, 100.0],
+        Race::Marathon => [55.0, 80.0, 115.0],
+        Race::Ultra => [65.0, 95.0, 130.0],
     };
     match level {
-        "beginner" => row[0],
-        "advanced" => row[2],
-        _ => row[1],
+        Level::Beginner => row[0],
+        Level::Intermediate => row[1],
+        Level::Advanced => row[2],
     }
 }
 
 /// The race cap of the long run (km).
-pub fn long_run_cap_km(race: &str) -> f64 {
+pub fn long_run_cap_km(race: Race) -> f64 {
     match race {
-        "5k" => 16.0,
-        "10k" => 19.0,
-        "half_marathon" => 24.0,
-        "marathon" => 32.0,
-        _ => 40.0,
+        Race::FiveK => 16.0,
+        Race::TenK => 19.0,
+        Race::HalfMarathon => 24.0,
+        Race::Marathon => 32.0,
+        Race::Ultra => 40.0,
     }
 }
 
 /// The shortest long run (km) that prepares for the race; a plan whose long run stays below
 /// it says so.
-pub fn long_run_floor_km(race: &str) -> f64 {
+pub fn long_run_floor_km(race: Race) -> f64 {
     match race {
-        "5k" => 8.0,
-        "10k" => 10.0,
-        "half_marathon" => 16.0,
-        "marathon" => 26.0,
-        _ => 30.0,
+        Race::FiveK => 8.0,
+        Race::TenK => 10.0,
+        Race::HalfMarathon => 16.0,
+        Race::Marathon => 26.0,
+        Race::Ultra => 30.0,
     }
 }
 
 /// The race distance (km); the ultra is planned as a 50 km race.
-pub fn race_km(race: &str) -> f64 {
+pub fn race_km(race: Race) -> f64 {
     match race {
-        "5k" => 5.0,
-        "10k" => 10.0,
-        "half_marathon" => 21.0975,
-        "marathon" => 42.195,
-        _ => 50.0,
+        Race::FiveK => 5.0,
+        Race::TenK => 10.0,
+        Race::HalfMarathon => 21.0975,
+        Race::Marathon => 42.195,
+        Race::Ultra => 50.0,
     }
 }
 
@@ -94,16 +96,16 @@ pub fn long_run_share(days_per_week: i64) -> f64 {
 }
 
 /// Average km per running day the peak may ask for: 80% of the long-run cap, at most 18.
-pub fn per_day_cap_km(race: &str) -> f64 {
+pub fn per_day_cap_km(race: Race) -> f64 {
     (0.8 * long_run_cap_km(race)).min(18.0)
 }
 
 /// Weekly volume assumed when the request gives none (km).
-pub fn default_weekly_km(level: &str) -> f64 {
+pub fn default_weekly_km(level: Level) -> f64 {
     match level {
-        "beginner" => 20.0,
-        "advanced" => 60.0,
-        _ => 40.0,
+        Level::Beginner => 20.0,
+        Level::Intermediate => 40.0,
+        Level::Advanced => 60.0,
     }
 }
 
@@ -113,17 +115,17 @@ pub fn default_long_run_km(weekly_km: f64) -> f64 {
 }
 
 /// A cutback week every third week of base and build for beginners, every fourth otherwise.
-pub fn cutback_every(level: &str) -> usize {
-    if level == "beginner" { 3 } else { 4 }
+pub fn cutback_every(level: Level) -> usize {
+    if level == Level::Beginner { 3 } else { 4 }
 }
 
 /// What the volume rules need.
 #[derive(Clone, Copy, Debug)]
 pub struct Inputs<'a> {
     /// The race.
-    pub race: &'a str,
+    pub race: Race,
     /// The level.
-    pub level: &'a str,
+    pub level: Level,
     /// Running days per week.
     pub days_per_week: i64,
     /// Per week: `base`, `build`, `peak`, `taper` or `race` (the race week).
@@ -170,7 +172,7 @@ impl Inputs<'_> {
     pub fn long_cap(&self, volume: Tenths) -> Tenths {
         let mut cap =
             long_run_cap_km(self.race).min(long_run_share(self.days_per_week) * km(volume));
-        if self.race != "ultra" && self.easy_sec_per_km > 0.0 {
+        if self.race != Race::Ultra && self.easy_sec_per_km > 0.0 {
             cap = cap.min(LONG_RUN_MAX_MIN * 60.0 / self.easy_sec_per_km);
         }
         (cap * 10.0).floor() as Tenths
@@ -457,8 +459,8 @@ mod tests {
 
     fn inputs<'a>(phases: &'a [&'a str], weekly: f64) -> Inputs<'a> {
         Inputs {
-            race: "marathon",
-            level: "intermediate",
+            race: Race::Marathon,
+            level: Level::Intermediate,
             days_per_week: 5,
             phases,
             weekly_km: weekly,

@@ -30,6 +30,11 @@ use plan_index_plan::rules::{
     RACE_WEEK_MAX_DAYS, WeekRules, hard_day_count, long_run_day, pattern_of,
     structure_rule_problems,
 };
+use plan_index_plan::schema::key;
+use plan_index_plan::schema::{
+    KNOWLEDGE_META, PHILOSOPHY_META, PHILOSOPHY_PAYLOAD, TEMPLATE_META, TEMPLATE_PAYLOAD,
+    WEEK_META, WEEK_PAYLOAD,
+};
 use plan_index_plan::vocab::{
     DAYS, HORIZON_DAYS, INTENSITIES, INTENSITY_MODELS, LEVELS, MAX_DAYS, MIN_DAYS, PHASES,
     PhaseKind, RACES, SESSION_TYPES, TOPICS, Window,
@@ -80,60 +85,6 @@ pub const BOUNDS: Bounds = Bounds {
     min_note_chars: 10,
 };
 
-const PHILOSOPHY_META: [&str; 8] = [
-    "philosophy_id",
-    "name",
-    "race_types",
-    "levels",
-    "intensity_model",
-    "max_hard_days",
-    "min_days_per_week",
-    "max_days_per_week",
-];
-const PHILOSOPHY_PAYLOAD: [&str; 6] = [
-    "name",
-    "summary",
-    "intensity_distribution",
-    "requirements",
-    "cautions",
-    "key_sessions",
-];
-const WEEK_META: [&str; 9] = [
-    "philosophy_id",
-    "race_types",
-    "phase",
-    "days_per_week",
-    "hard_days",
-    "long_run_day",
-    "days_to_race_min",
-    "days_to_race_max",
-    "levels",
-];
-const WEEK_PAYLOAD: [&str; 5] = [
-    "pattern",
-    "hard_days",
-    "long_run_day",
-    "focus",
-    "volume_note",
-];
-const TEMPLATE_META: [&str; 6] = [
-    "session_type",
-    "phases",
-    "race_types",
-    "levels",
-    "intensity",
-    "philosophy_id",
-];
-const TEMPLATE_PAYLOAD: [&str; 7] = [
-    "name",
-    "structure",
-    "intensity",
-    "constraints",
-    "duration_min",
-    "distance_km",
-    "reps",
-];
-const KNOWLEDGE_META: [&str; 4] = ["topic", "race_types", "audience", "philosophy_id"];
 /// The id prefix of a session template that belongs to no philosophy.
 pub const GENERIC: &str = "generic";
 
@@ -555,25 +506,26 @@ impl Checker {
         let (true, Some(payload)) = (meta_ok, payload) else {
             return None;
         };
-        if text(meta.get("philosophy_id")) != Some(id) {
+        if text(meta.get(key::PHILOSOPHY_ID)) != Some(id) {
             self.add(file, "metadata.philosophy_id must equal id");
         }
-        if text(meta.get("name")).is_none_or(str::is_empty) {
+        if text(meta.get(key::NAME)).is_none_or(str::is_empty) {
             self.add(file, "metadata.name must be a string");
         }
-        if payload.get("name") != meta.get("name") {
+        if payload.get("name") != meta.get(key::NAME) {
             self.add(file, "payload.name must equal metadata.name");
         }
-        let mut ok = self.vocab_list(file, "race_types", meta.get("race_types"), &RACES);
-        ok &= self.vocab_list(file, "levels", meta.get("levels"), &LEVELS);
-        if !text(meta.get("intensity_model")).is_some_and(|m| INTENSITY_MODELS.contains(&m)) {
+        let mut ok = self.vocab_list(file, key::RACE_TYPES, meta.get(key::RACE_TYPES), &RACES);
+        ok &= self.vocab_list(file, key::LEVELS, meta.get(key::LEVELS), &LEVELS);
+        if !text(meta.get(key::INTENSITY_MODEL)).is_some_and(|m| INTENSITY_MODELS.contains(&m)) {
             self.add(
                 file,
                 format!("intensity_model must be one of {INTENSITY_MODELS:?}"),
             );
         }
         let [hard_lo, hard_hi] = BOUNDS.philosophy_hard_days;
-        let max_hard = int(meta.get("max_hard_days")).filter(|h| (hard_lo..=hard_hi).contains(h));
+        let max_hard =
+            int(meta.get(key::MAX_HARD_DAYS)).filter(|h| (hard_lo..=hard_hi).contains(h));
         if max_hard.is_none() {
             self.add(
                 file,
@@ -581,8 +533,8 @@ impl Checker {
             );
         }
         let days = (
-            int(meta.get("min_days_per_week")),
-            int(meta.get("max_days_per_week")),
+            int(meta.get(key::MIN_DAYS_PER_WEEK)),
+            int(meta.get(key::MAX_DAYS_PER_WEEK)),
         );
         let days = match days {
             (Some(lo), Some(hi)) if MIN_DAYS <= lo && lo <= hi && hi <= MAX_DAYS => Some((lo, hi)),
@@ -643,8 +595,8 @@ impl Checker {
             return None;
         };
         Some(Philosophy {
-            races: strings(meta.get("race_types")),
-            levels: strings(meta.get("levels")),
+            races: strings(meta.get(key::RACE_TYPES)),
+            levels: strings(meta.get(key::LEVELS)),
             max_hard_days,
             min_days,
             max_days,
@@ -759,25 +711,26 @@ impl Checker {
             return None;
         };
         let phase = spec.kind.phase();
-        if text(meta.get("philosophy_id")) != Some(spec.philosophy) {
+        if text(meta.get(key::PHILOSOPHY_ID)) != Some(spec.philosophy) {
             self.add(file, "philosophy_id does not match the folder");
         }
-        if strings(meta.get("race_types")) != [spec.race] || !is_string_list(meta.get("race_types"))
+        if strings(meta.get(key::RACE_TYPES)) != [spec.race]
+            || !is_string_list(meta.get(key::RACE_TYPES))
         {
             self.add(file, format!("race_types must be [{}]", spec.race));
         }
-        if text(meta.get("phase")) != Some(phase) {
+        if text(meta.get(key::PHASE)) != Some(phase) {
             self.add(file, format!("phase must be {phase}"));
         }
-        if int(meta.get("days_per_week")) != Some(spec.days) {
+        if int(meta.get(key::DAYS_PER_WEEK)) != Some(spec.days) {
             self.add(file, format!("days_per_week must be {}", spec.days));
         }
-        if strings(meta.get("levels")) != spec.phil.levels {
+        if strings(meta.get(key::LEVELS)) != spec.phil.levels {
             self.add(file, "levels must equal the philosophy's levels");
         }
         let (Some(lo), Some(hi)) = (
-            int(meta.get("days_to_race_min")),
-            int(meta.get("days_to_race_max")),
+            int(meta.get(key::DAYS_TO_RACE_MIN)),
+            int(meta.get(key::DAYS_TO_RACE_MAX)),
         ) else {
             self.add(
                 file,
@@ -847,14 +800,16 @@ impl Checker {
             return;
         }
         let hard = hard_day_count(&pattern);
-        if int(meta.get("hard_days")) != Some(hard) || int(payload.get("hard_days")) != Some(hard) {
+        if int(meta.get(key::HARD_DAYS)) != Some(hard)
+            || int(payload.get(key::HARD_DAYS)) != Some(hard)
+        {
             self.add(
                 file,
                 format!("hard_days must be {hard} (the pattern's hard sessions)"),
             );
         }
         if let Some(day) = long_run_day(&pattern, rules.race_week) {
-            let said = [meta.get("long_run_day"), payload.get("long_run_day")];
+            let said = [meta.get(key::LONG_RUN_DAY), payload.get(key::LONG_RUN_DAY)];
             if said.iter().any(|v| text(*v) != Some(day)) {
                 self.add(file, format!("long_run_day must be {day}"));
             }
@@ -982,12 +937,12 @@ impl Checker {
         // Unknown keys are reported; missing ones by the checks below.
         self.keys(file, "metadata", md, &[], &TEMPLATE_META);
         self.keys(file, "payload", pl, &[], &TEMPLATE_PAYLOAD);
-        let Some(st) = text(md.get("session_type"))
+        let Some(st) = text(md.get(key::SESSION_TYPE))
             .and_then(|t| SESSION_TYPES.iter().copied().find(|s| *s == t))
         else {
             self.add(
                 file,
-                format!("unknown session_type {:?}", md.get("session_type")),
+                format!("unknown session_type {:?}", md.get(key::SESSION_TYPE)),
             );
             return None;
         };
@@ -995,7 +950,7 @@ impl Checker {
         if folder != st {
             self.add(file, format!("folder {folder} != session_type {st}"));
         }
-        let phil = md.get("philosophy_id");
+        let phil = md.get(key::PHILOSOPHY_ID);
         let phil_id = text(phil);
         if phil.is_some() && !phil_id.is_some_and(|p| phils.ids.contains(p)) {
             self.add(file, format!("unknown philosophy_id {:?}", phil));
@@ -1010,15 +965,15 @@ impl Checker {
         }
         let mut covers_all = true;
         for (key, vocab) in [
-            ("phases", &PHASES[..]),
-            ("race_types", &RACES[..]),
-            ("levels", &LEVELS[..]),
+            (key::PHASES, &PHASES[..]),
+            (key::RACE_TYPES, &RACES[..]),
+            (key::LEVELS, &LEVELS[..]),
         ] {
             self.vocab_list(file, key, md.get(key), vocab);
             let listed: BTreeSet<String> = strings(md.get(key)).into_iter().collect();
             covers_all &= vocab.iter().all(|v| listed.contains(*v)) && listed.len() == vocab.len();
         }
-        if !text(md.get("intensity")).is_some_and(|i| INTENSITIES.contains(&i)) {
+        if !text(md.get(key::INTENSITY)).is_some_and(|i| INTENSITIES.contains(&i)) {
             self.add(
                 file,
                 format!("metadata intensity must be one of {INTENSITIES:?}"),
@@ -1081,16 +1036,16 @@ impl Checker {
                 continue;
             };
             self.keys(&file, "metadata", md, &[], &KNOWLEDGE_META);
-            let topic = text(md.get("topic")).unwrap_or_default().to_string();
+            let topic = text(md.get(key::TOPIC)).unwrap_or_default().to_string();
             let folder = folder_name(&file);
             if !TOPICS.contains(&topic.as_str()) {
-                self.add(&file, format!("unknown topic {:?}", md.get("topic")));
+                self.add(&file, format!("unknown topic {:?}", md.get(key::TOPIC)));
             } else if folder != topic {
                 self.add(&file, format!("folder {folder} != topic {topic}"));
             }
-            self.vocab_list(&file, "race_types", md.get("race_types"), &RACES);
-            self.vocab_list(&file, "audience", md.get("audience"), &LEVELS);
-            if let Some(phil) = md.get("philosophy_id") {
+            self.vocab_list(&file, key::RACE_TYPES, md.get(key::RACE_TYPES), &RACES);
+            self.vocab_list(&file, key::AUDIENCE, md.get(key::AUDIENCE), &LEVELS);
+            if let Some(phil) = md.get(key::PHILOSOPHY_ID) {
                 match phil.as_str().filter(|p| phils.ids.contains(*p)) {
                     Some(p) => {
                         backed.insert(p.to_string());
@@ -1099,7 +1054,7 @@ impl Checker {
                 }
             }
             if topic == "taper" {
-                taper_races.extend(strings(md.get("race_types")));
+                taper_races.extend(strings(md.get(key::RACE_TYPES)));
             }
             if !doc.body.starts_with("# ") {
                 self.add(&file, "body must start with a '# ' title");
