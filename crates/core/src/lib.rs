@@ -13,6 +13,7 @@ pub mod batch;
 mod error;
 pub mod kernel;
 mod postings;
+pub mod quant;
 pub mod search;
 
 pub use baked::{BakedIndex, Collection};

@@ -338,12 +338,16 @@ fn passes(collection: &Collection<'_>, row: usize, filters: &[Filter]) -> bool {
         .all(|f| metadata.get(&f.key).is_some_and(|v| v.matches(&f.value)))
 }
 
-/// Score of one row against the query (higher is better).
+/// Score of one row against the query (higher is better): for dot and cosine the same bits
+/// the ranking gives ([`Kernel::dot`]), for l2 simsimd's negative squared distance.
 pub fn similarity(metric: Metric, row: &[f32], query: &[f32]) -> f32 {
+    // Lengths were checked by prepare_query; a mismatch here ranks the row last.
+    if row.len() != query.len() {
+        return f32::NEG_INFINITY;
+    }
     let score = match metric {
-        Metric::Cosine | Metric::Dot => <f32 as SpatialSimilarity>::dot(row, query),
+        Metric::Cosine | Metric::Dot => return Kernel::detect().dot(row, query),
         Metric::L2 => <f32 as SpatialSimilarity>::l2sq(row, query).map(|d| -d),
     };
-    // Lengths were checked by prepare_query; a mismatch here ranks the row last.
     score.map_or(f32::NEG_INFINITY, |s| s as f32)
 }
