@@ -1,14 +1,18 @@
-//! Warm search latency (100, 10,000 and 50,000 items x 1536 dims, top-10) and the cold decode.
+//! Warm search latency (100, 10,000 and 50,000 items x 1536 dims, top-10) and the cold decode;
+//! a batch of queries against the same queries one by one; one pair's dot product, ours (the
+//! canonical order every ranking uses) against simsimd's.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use plan_index_core::BakedIndex;
-use plan_index_core::search::{Params, prepare_query, top_k};
+use plan_index_core::kernel::Kernel;
+use plan_index_core::search::{Params, prepare_query, top_k, top_k_batch};
 use plan_index_format::bake_dir;
 use plan_index_testkit::leak_aligned;
 use plan_index_testkit::{XorShift, random_index};
 use serde_json::json;
+use simsimd::SpatialSimilarity;
 
 const DIM: usize = 1536;
 
@@ -75,5 +79,61 @@ fn cold_decode(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, warm_search, filtered_search, cold_decode);
+/// Per query: a batch of `nq` in one call against the same queries one call each.
+fn batch_vs_single(c: &mut Criterion) {
+    for (n, nq) in [(100usize, 300usize), (10_000, 100)] {
+        let index = random_index("bench", n, DIM, 42);
+        let collection = index.collection("bench").expect("bench collection");
+        let mut rng = XorShift::new(9);
+        let queries: Vec<Vec<f32>> = (0..nq)
+            .map(|_| prepare_query(&collection, &rng.unit_vector(DIM)).expect("query"))
+            .collect();
+        let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+        let params = Params {
+            k: 10,
+            filters: &[],
+            min_score: None,
+        };
+        let mut group = c.benchmark_group(format!("queries_{nq}_top10_1536d/{n}"));
+        group.throughput(Throughput::Elements(nq as u64));
+        group.sample_size(10);
+        group.bench_function("one_by_one", |b| {
+            b.iter(|| {
+                for q in &refs {
+                    black_box(top_k(&collection, black_box(q), &params));
+                }
+            })
+        });
+        group.bench_function("batch", |b| {
+            b.iter(|| top_k_batch(&collection, black_box(&refs), &params))
+        });
+        group.finish();
+    }
+}
+
+/// One pair, cache-resident: where simsimd would still be used if it were faster.
+fn pair_dot(c: &mut Criterion) {
+    let kernel = Kernel::detect();
+    let mut group = c.benchmark_group("pair_dot");
+    for dim in [384usize, 1536] {
+        let mut rng = XorShift::new(4);
+        let (a, b) = (rng.unit_vector(dim), rng.unit_vector(dim));
+        group.bench_with_input(BenchmarkId::new("ours", dim), &dim, |bench, _| {
+            bench.iter(|| kernel.dot(black_box(&a), black_box(&b)))
+        });
+        group.bench_with_input(BenchmarkId::new("simsimd", dim), &dim, |bench, _| {
+            bench.iter(|| <f32 as SpatialSimilarity>::dot(black_box(&a), black_box(&b)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    warm_search,
+    filtered_search,
+    cold_decode,
+    batch_vs_single,
+    pair_dot
+);
 criterion_main!(benches);

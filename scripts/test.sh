@@ -42,6 +42,9 @@ cargo test --release --no-default-features --test embed_unsupported --test vecto
 step "the reference caches bake and answer from the binary"
 bash scripts/check-reference.sh | tee -a "$log"
 
+step "plan-index-core built for aarch64, its tests under qemu (the NEON kernels)"
+bash scripts/test-aarch64.sh 2>&1 | tee -a "$log"
+
 step "the deployable artifact: sam build (arm64, model layer), then its bootstrap under qemu"
 t0=$SECONDS
 bash scripts/build-lambda.sh

@@ -9,9 +9,11 @@
 //! [`Coded`]), because it is the lowest layer a caller's failure can come from.
 
 mod baked;
+pub mod batch;
 mod error;
-mod kernel;
+pub mod kernel;
 mod postings;
+pub mod quant;
 pub mod search;
 
 pub use baked::{BakedIndex, Collection};

@@ -2,14 +2,17 @@
 //!
 //! Filters are applied before ranking, so a filtered query still returns `k` results when `k`
 //! items match. Scores are "higher is better" for every metric (for l2, the negative squared
-//! distance). Ties go to the item stored first, which makes results deterministic.
+//! distance). Ties go to the item stored first, which makes results deterministic. Several
+//! queries against one collection are ranked together ([`top_k_batch`]), with the same hits
+//! and the same score bits as each query alone.
 
 use plan_index_format::{Metric, normalise};
 use simsimd::SpatialSimilarity;
 
 use crate::baked::{BakedIndex, Collection};
+use crate::batch::{self, Rows, TopK};
 use crate::error::{Code, Coded};
-use crate::kernel;
+use crate::kernel::Kernel;
 use crate::postings;
 
 /// Results per query when the request names none.
@@ -186,10 +189,8 @@ pub fn run<'a>(index: &'a BakedIndex, search: &Search) -> Result<Ranked<'a>, Sea
                 .iter()
                 .map(|v| prepare_query(&collection, v))
                 .collect::<Result<Vec<_>, _>>()?;
-            queries
-                .iter()
-                .map(|q| top_k(&collection, q, &params))
-                .collect()
+            let queries: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+            top_k_batch(&collection, &queries, &params)
         }
         Query::Like(id) => {
             let row = collection
@@ -269,62 +270,65 @@ pub struct Params<'a> {
 /// Exact top-k over the rows that pass the filters. `query` must come from [`prepare_query`]
 /// (or be a row of the collection).
 pub fn top_k(collection: &Collection<'_>, query: &[f32], params: &Params<'_>) -> Vec<Hit> {
-    let mut best = TopK::new(params.k, params.min_score);
-    let candidates = candidate_rows(collection, params.filters);
-    let passing = candidates
-        .into_iter()
-        .filter(|&row| passes(collection, row, params.filters));
+    top_k_batch(collection, &[query], params)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// [`top_k`] for several queries at once: one list per query, in order, each exactly what
+/// [`top_k`] gives for that query alone. The filters are resolved once for all of them, and
+/// for the dot and cosine metrics each row is read once per block of queries ([`batch`]).
+pub fn top_k_batch(
+    collection: &Collection<'_>,
+    queries: &[&[f32]],
+    params: &Params<'_>,
+) -> Vec<Vec<Hit>> {
+    let only = passing_rows(collection, params.filters);
     match collection.metric() {
-        Metric::Cosine | Metric::Dot => rank_by_dot(collection, query, passing, &mut best),
-        Metric::L2 => {
-            for row in passing {
-                best.push(row, similarity(Metric::L2, collection.vector(row), query));
-            }
+        Metric::Cosine | Metric::Dot => {
+            let rows = Rows {
+                data: collection.rows(),
+                dim: collection.dim(),
+                only: only.as_deref(),
+            };
+            batch::rank(Kernel::detect(), rows, queries, params.k, params.min_score)
         }
-    }
-    best.into_sorted()
-}
-
-/// Scores rows [`kernel::ROWS`] at a time; the last few go through simsimd one by one.
-fn rank_by_dot(
-    collection: &Collection<'_>,
-    query: &[f32],
-    rows: impl Iterator<Item = usize>,
-    best: &mut TopK,
-) {
-    let mut block = [0usize; kernel::ROWS];
-    let mut filled = 0;
-    for row in rows {
-        block[filled] = row;
-        filled += 1;
-        if filled == kernel::ROWS {
-            let scores = kernel::dot_rows(block.map(|r| collection.vector(r)), query);
-            for (&row, score) in block.iter().zip(scores) {
-                best.push(row, score);
-            }
-            filled = 0;
-        }
-    }
-    for &row in &block[..filled] {
-        best.push(row, similarity(Metric::Dot, collection.vector(row), query));
+        Metric::L2 => queries
+            .iter()
+            .map(|query| {
+                let mut best = TopK::new(params.k, params.min_score);
+                let rows: Box<dyn Iterator<Item = usize>> = match &only {
+                    Some(only) => Box::new(only.iter().map(|&r| r as usize)),
+                    None => Box::new(0..collection.len()),
+                };
+                for row in rows {
+                    best.push(row, similarity(Metric::L2, collection.vector(row), query));
+                }
+                best.into_sorted()
+            })
+            .collect(),
     }
 }
 
-/// Rows worth checking: all of them without filters, else those the posting lists offer for
-/// every filter (ascending, so ties still go to the earlier row).
-fn candidate_rows(
-    collection: &Collection<'_>,
-    filters: &[Filter],
-) -> Box<dyn Iterator<Item = usize>> {
+/// The rows that pass every filter, ascending (`None` without filters: all of them).
+fn passing_rows(collection: &Collection<'_>, filters: &[Filter]) -> Option<Vec<u32>> {
     if filters.is_empty() {
-        return Box::new(0..collection.len());
+        return None;
     }
+    let mut rows = candidate_rows(collection, filters);
+    rows.retain(|&row| passes(collection, row as usize, filters));
+    Some(rows)
+}
+
+/// Rows worth checking: those the posting lists offer for every filter (ascending, so ties
+/// still go to the earlier row).
+fn candidate_rows(collection: &Collection<'_>, filters: &[Filter]) -> Vec<u32> {
     let postings = collection.postings();
     let lists = filters
         .iter()
         .map(|f| postings.candidates(&f.key, &f.value))
         .collect();
-    Box::new(postings::intersect(lists).into_iter().map(|r| r as usize))
+    postings::intersect(lists)
 }
 
 fn passes(collection: &Collection<'_>, row: usize, filters: &[Filter]) -> bool {
@@ -334,47 +338,16 @@ fn passes(collection: &Collection<'_>, row: usize, filters: &[Filter]) -> bool {
         .all(|f| metadata.get(&f.key).is_some_and(|v| v.matches(&f.value)))
 }
 
-/// Score of one row against the query (higher is better).
+/// Score of one row against the query (higher is better): for dot and cosine the same bits
+/// the ranking gives ([`Kernel::dot`]), for l2 simsimd's negative squared distance.
 pub fn similarity(metric: Metric, row: &[f32], query: &[f32]) -> f32 {
+    // Lengths were checked by prepare_query; a mismatch here ranks the row last.
+    if row.len() != query.len() {
+        return f32::NEG_INFINITY;
+    }
     let score = match metric {
-        Metric::Cosine | Metric::Dot => <f32 as SpatialSimilarity>::dot(row, query),
+        Metric::Cosine | Metric::Dot => return Kernel::detect().dot(row, query),
         Metric::L2 => <f32 as SpatialSimilarity>::l2sq(row, query).map(|d| -d),
     };
-    // Lengths were checked by prepare_query; a mismatch here ranks the row last.
     score.map_or(f32::NEG_INFINITY, |s| s as f32)
-}
-
-/// The k best hits seen so far, best first; equal scores keep the earlier row first.
-struct TopK {
-    k: usize,
-    min_score: f32,
-    hits: Vec<Hit>,
-}
-
-impl TopK {
-    fn new(k: usize, min_score: Option<f32>) -> TopK {
-        TopK {
-            k,
-            min_score: min_score.unwrap_or(f32::NEG_INFINITY),
-            hits: Vec::with_capacity(k.min(1024) + 1),
-        }
-    }
-
-    /// Rows arrive in increasing order, so a later row never displaces an equal score. NaN
-    /// (only from overflowing finite inputs) and scores under `min_score` never rank.
-    fn push(&mut self, row: usize, score: f32) {
-        if score.is_nan() || score < self.min_score {
-            return;
-        }
-        if self.hits.len() == self.k && self.hits.last().is_some_and(|w| score <= w.score) {
-            return;
-        }
-        let at = self.hits.partition_point(|h| h.score >= score);
-        self.hits.insert(at, Hit { row, score });
-        self.hits.truncate(self.k);
-    }
-
-    fn into_sorted(self) -> Vec<Hit> {
-        self.hits
-    }
 }

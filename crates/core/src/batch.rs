@@ -1,0 +1,134 @@
+//! Exact top-k of several queries in one pass over the rows (dot product and cosine).
+//!
+//! The rows are visited in chunks small enough to stay in the L2 cache while every block of
+//! queries is scored against them, tile by tile ([`Kernel::tile`]); each query keeps its own
+//! [`TopK`]. A single query is a batch of one and takes the same path, so a query's hits and
+//! scores do not depend on what else was in its batch.
+//!
+//! Rows reach every query's top-k in increasing order, which is what lets [`TopK`] keep the
+//! earlier row on a tie without comparing row numbers.
+
+use crate::kernel::{Kernel, MAX_QUERIES, MAX_ROWS};
+use crate::search::Hit;
+
+/// Bytes of rows scored against every query before moving on (about a quarter of an L2).
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// The rows to rank: `data` holds rows of `dim` floats back to back; `only` (ascending)
+/// restricts the ranking to those rows, as a filter does.
+#[derive(Clone, Copy, Debug)]
+pub struct Rows<'a> {
+    /// Every row, back to back.
+    pub data: &'a [f32],
+    /// Floats per row (at least 1).
+    pub dim: usize,
+    /// Only these rows, ascending; `None` for all of them.
+    pub only: Option<&'a [u32]>,
+}
+
+impl<'a> Rows<'a> {
+    /// How many rows take part.
+    pub fn len(&self) -> usize {
+        match self.only {
+            Some(only) => only.len(),
+            None => self.data.len() / self.dim.max(1),
+        }
+    }
+
+    /// Whether no row takes part.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The row number of the `i`-th taking part.
+    fn id(&self, i: usize) -> usize {
+        self.only.map_or(i, |only| only[i] as usize)
+    }
+
+    fn vector(&self, row: usize) -> &'a [f32] {
+        &self.data[row * self.dim..(row + 1) * self.dim]
+    }
+}
+
+/// The `k` best rows for each query (dot product, higher is better), best first; equal
+/// scores keep the earlier row first; scores below `min_score` and NaN never rank. Every query
+/// must have `rows.dim` floats.
+pub fn rank(
+    kernel: Kernel,
+    rows: Rows<'_>,
+    queries: &[&[f32]],
+    k: usize,
+    min_score: Option<f32>,
+) -> Vec<Vec<Hit>> {
+    let mut tops: Vec<TopK> = queries.iter().map(|_| TopK::new(k, min_score)).collect();
+    if k > 0 && rows.dim > 0 {
+        scan(kernel, rows, queries, &mut tops);
+    }
+    tops.into_iter().map(TopK::into_sorted).collect()
+}
+
+/// Pushes every (row, query) score into that query's top-k, rows in increasing order.
+fn scan(kernel: Kernel, rows: Rows<'_>, queries: &[&[f32]], tops: &mut [TopK]) {
+    let per_chunk = (CHUNK_BYTES / (rows.dim * 4)).max(MAX_ROWS) / MAX_ROWS * MAX_ROWS;
+    let per_tile = kernel.queries_per_tile();
+    let mut out = [[0.0f32; MAX_QUERIES]; MAX_ROWS];
+    let mut vectors: [&[f32]; MAX_ROWS] = [&[]; MAX_ROWS];
+    let mut ids = [0usize; MAX_ROWS];
+    let total = rows.len();
+    for chunk in (0..total).step_by(per_chunk) {
+        let chunk_end = (chunk + per_chunk).min(total);
+        for (block, tops) in queries.chunks(per_tile).zip(tops.chunks_mut(per_tile)) {
+            let step = kernel.rows_per_tile(block.len());
+            for start in (chunk..chunk_end).step_by(step) {
+                let n = step.min(chunk_end - start);
+                for i in 0..n {
+                    ids[i] = rows.id(start + i);
+                    vectors[i] = rows.vector(ids[i]);
+                }
+                kernel.tile(&vectors[..n], block, &mut out);
+                for (&row, scores) in ids[..n].iter().zip(&out) {
+                    for (top, &score) in tops.iter_mut().zip(scores) {
+                        top.push(row, score);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The k best hits seen so far, best first; equal scores keep the earlier row first.
+#[derive(Debug)]
+pub(crate) struct TopK {
+    k: usize,
+    min_score: f32,
+    hits: Vec<Hit>,
+}
+
+impl TopK {
+    pub(crate) fn new(k: usize, min_score: Option<f32>) -> TopK {
+        TopK {
+            k,
+            min_score: min_score.unwrap_or(f32::NEG_INFINITY),
+            hits: Vec::with_capacity(k.min(1024) + 1),
+        }
+    }
+
+    /// Rows arrive in increasing order, so a later row never displaces an equal score. NaN
+    /// (only from overflowing finite inputs) and scores under `min_score` never rank.
+    #[inline]
+    pub(crate) fn push(&mut self, row: usize, score: f32) {
+        if self.hits.len() == self.k && self.hits.last().is_some_and(|w| score <= w.score) {
+            return;
+        }
+        if score.is_nan() || score < self.min_score || self.k == 0 {
+            return;
+        }
+        let at = self.hits.partition_point(|h| h.score >= score);
+        self.hits.insert(at, Hit { row, score });
+        self.hits.truncate(self.k);
+    }
+
+    pub(crate) fn into_sorted(self) -> Vec<Hit> {
+        self.hits
+    }
+}
