@@ -234,3 +234,83 @@ async fn replies_are_refused_before_they_exceed_lambda() {
     .expect("answered");
     assert_error(&response, 413, "reply_too_large");
 }
+
+/// `text` with the timing fields' values blanked (they differ between two runs).
+fn untimed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = ["\"search_us\":", "\"compute_us\":"]
+        .iter()
+        .filter_map(|k| rest.find(k).map(|i| (i, k.len())))
+        .min()
+    {
+        let (i, len) = at;
+        out.push_str(&rest[..i + len]);
+        rest = &rest[i + len..];
+        let end = rest.find([',', '}']).unwrap_or(rest.len());
+        out.push('0');
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test]
+async fn one_encoder_for_every_carrier() {
+    let like = index()
+        .collection("knowledge")
+        .expect("c")
+        .item(0)
+        .id
+        .clone();
+    let requests = [
+        (
+            "search",
+            json!({"collection": "knowledge", "like": like, "k": 5}),
+        ),
+        (
+            "plan",
+            json!({"race": "marathon", "weeks": 16, "level": "intermediate"}),
+        ),
+    ];
+    for (name, request) in requests {
+        let path = format!("/v1/{name}");
+        let response = call(
+            http("POST", &path, Some(&request.to_string()))
+                .to_string()
+                .as_bytes(),
+        )
+        .await
+        .expect("answered");
+        let http_body = untimed(response["body"].as_str().expect("body"));
+        let mut direct = request.clone();
+        direct["action"] = name.into();
+        let reply = lambda::handle_payload(index(), &quiet(), direct.to_string().as_bytes())
+            .await
+            .expect("answered")
+            .to_json()
+            .expect("encodes");
+        assert_eq!(untimed(&reply), http_body, "{name}: direct vs HTTP");
+        // What the CLI's --json prints: the same reply through plan_index_api::encode.
+        let action = plan_index_api::action::action(
+            name,
+            plan_index_api::Body::Bytes(request.to_string().as_bytes()),
+        )
+        .expect("decodes");
+        let publishing = plan_index_api::Publishing::default();
+        let runtime = plan_index_api::Runtime {
+            cold_start: false,
+            publishing: &publishing,
+        };
+        let cli = plan_index_api::action::run(index(), runtime, action).expect("runs");
+        let cli = plan_index_api::encode(&cli).expect("encodes");
+        assert_eq!(untimed(&cli), http_body, "{name}: CLI vs HTTP");
+    }
+}
+
+fn quiet() -> Context<'static> {
+    let publisher = Box::leak(Box::new(Publisher::disabled()));
+    let mut ctx = Context::new("t", publisher);
+    ctx.metrics = false;
+    ctx
+}
