@@ -36,6 +36,12 @@ step "tests"
 cargo test --release --workspace 2>&1 | tee -a "$log"
 bash scripts/validate-template.sh
 
+step "fuzz targets, stable form (proptest over the fuzz/ bodies; scripts/fuzz.sh for cargo-fuzz)"
+FUZZ_CASES=256 cargo test --release --test fuzz_stable 2>&1 | tee -a "$log"
+
+step "a panic inside one request is contained (test-only fault-injection build)"
+cargo test --release --features fault-injection --test lambda_panic 2>&1 | tee -a "$log"
+
 step "vector-only build refuses text queries"
 cargo test --release --no-default-features --test embed_unsupported --test vector_only 2>&1 | tee -a "$log"
 

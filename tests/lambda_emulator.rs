@@ -143,6 +143,11 @@ impl Lambda {
         (status, answer)
     }
 
+    /// Invokes with payload bytes exactly as given: the emulator's status and its answer text.
+    pub fn invoke_bytes(&self, payload: &[u8]) -> (u16, String) {
+        self.exchange("POST", "/2015-03-31/functions/_/invocations", payload)
+    }
+
     /// A request through the emulator's Function URL endpoint: (status, body).
     pub fn url(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
         self.request(method, &format!("/lambda-url/_{path}"), body)
@@ -150,19 +155,24 @@ impl Lambda {
 
     /// One HTTP/1.0 exchange with the emulator (HTTP/1.0, so the answer is never chunked).
     fn request(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        self.exchange(method, path, body.unwrap_or("").as_bytes())
+    }
+
+    fn exchange(&self, method: &str, path: &str, body: &[u8]) -> (u16, String) {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
             .expect("timeout");
-        let body = body.unwrap_or("");
         write!(
             stream,
-            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
             body.len()
         )
         .expect("send");
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).expect("read");
+        stream.write_all(body).expect("send body");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).expect("read");
+        let answer = String::from_utf8_lossy(&answer).into_owned();
         let (head, body) = answer.split_once("\r\n\r\n").expect("HTTP answer");
         let status = head
             .split_whitespace()

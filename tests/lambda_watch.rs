@@ -107,6 +107,31 @@ fn events_and_bad_input_through_the_emulator() {
     assert_eq!(status, 500, "the emulator reports function errors as 500");
     assert_eq!(refused["errorType"], "unsupported_event", "{refused}");
 
+    // Payloads the runtime's deserializer would have refused reach our handler.
+    let deep = format!(
+        r#"{{"action": "search", "collection": "x", "like": "y", "where": {{"a": {}1{}}}}}"#,
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let lone = br#"{"action": "search", "collection": "\ud800", "like": "x"}"#;
+    let bad_utf8 = b"{\"action\": \"search\", \"collection\": \"\xff\", \"like\": \"x\"}";
+    for (payload, code) in [
+        (deep.as_bytes(), "json_too_deep"),
+        (&lone[..], "unknown_collection"),
+        (&bad_utf8[..], "invalid_utf8"),
+    ] {
+        let (status, text) = lambda.invoke_bytes(payload);
+        assert_eq!(status, 200, "{text}");
+        let answer: Value = serde_json::from_str(&text).expect("JSON");
+        assert_eq!(answer["error"]["code"], code, "{answer}");
+    }
+    let (status, text) = lambda.invoke_bytes(b"\xEF\xBB\xBF{\"action\": \"health\"}");
+    assert_eq!(status, 200, "{text}");
+    let bom_body = format!("\u{feff}{good}");
+    let (status, _, body) =
+        parts(&lambda.invoke(&with_body(event("http-v2-search.json"), Some(&bom_body))));
+    assert_eq!(status, 200, "{body}");
+
     // Still serving, and still warm.
     search_ok(&lambda);
     let logs = lambda.logs();

@@ -9,14 +9,13 @@
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use plan_index_api::action::{self, Action};
-use plan_index_api::{ApiError, Code, ErrorFields, encode};
+use plan_index_api::{ApiError, Code, ErrorFields, encode_raw};
 use plan_index_core::BakedIndex;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::Context;
 use super::publish::EVENT_SOURCE;
+use super::{Carrier, Context, guard, payload};
 
 /// `detail-type` of a published result.
 fn result_type(action: &Action) -> &'static str {
@@ -64,32 +63,31 @@ struct Outcome {
     search_us: Option<f64>,
 }
 
-fn raw(text: String) -> Result<Box<RawValue>, ApiError> {
-    RawValue::from_string(text)
-        .map_err(|e| ApiError::new(Code::Internal, format!("encoded JSON did not parse: {e}")))
-}
-
 /// Runs one request; an error is returned for the caller to report, not published.
 fn answer(
     index: &BakedIndex,
     ctx: &Context<'_>,
-    request: Value,
+    request: &str,
     origin: Origin<'_>,
 ) -> Result<Outcome, ApiError> {
-    let action = action::from_value(request, true)?;
+    guard::fault_point(request);
+    let action = payload::event_request(request, true)?;
     let detail_type = result_type(&action);
     let name = action.name();
-    let reply = action::run(index, ctx.runtime(), action)?;
+    let budget = ctx.budget(Carrier::Published);
+    let reply = action::run_within(index, ctx.runtime(), action, &budget)?;
     let search_us = reply.search_us();
     let detail = ResultDetail {
         request_id: &ctx.request_id,
         origin,
         action: name,
-        result: raw(encode(&reply)?)?,
+        result: encode_raw(&reply)?,
     };
+    let detail = encode_raw(&detail)?;
+    budget.check_encoded(detail.get())?;
     Ok(Outcome {
         detail_type,
-        detail: raw(encode(&detail)?)?,
+        detail,
         search_us,
     })
 }
@@ -123,20 +121,18 @@ pub struct BatchStats {
 pub async fn sqs(
     index: &BakedIndex,
     ctx: &Context<'_>,
-    event: &Value,
+    text: &str,
 ) -> (SqsBatchResponse, BatchStats) {
     let mut response = SqsBatchResponse::default();
     let mut stats = BatchStats::default();
-    let records: Vec<SqsMessage> = match SqsEvent::deserialize(event) {
+    let records: Vec<SqsMessage> = match payload::decode::<SqsEvent>(text, "SQS batch") {
         Ok(batch) => batch.records,
         // A batch whose envelope does not decode: one entry per record, so every record is
         // retried (an id we cannot read is empty, which makes Lambda retry the whole batch).
         Err(e) => {
-            tracing::warn!(request_id = %ctx.request_id, error = %e, "SQS batch does not decode");
-            let ids = event.get("Records").and_then(Value::as_array);
-            for record in ids.map_or(&[][..], Vec::as_slice) {
-                let id = record.get("messageId").and_then(Value::as_str);
-                response.batch_item_failures.push(failure(id.unwrap_or("")));
+            tracing::warn!(request_id = %ctx.request_id, error = %e.message, "SQS batch does not decode");
+            for id in payload::message_ids(text) {
+                response.batch_item_failures.push(failure(&id));
                 stats.failed += 1;
             }
             return (response, stats);
@@ -146,7 +142,7 @@ pub async fn sqs(
         // An empty identifier makes Lambda retry the whole batch: right when we cannot say
         // which message this was.
         let id = record.message_id.as_deref().unwrap_or("");
-        match sqs_record(index, ctx, record, id).await {
+        match guard::future(sqs_record(index, ctx, record, id)).await {
             Ok(search_us) => {
                 stats.done += 1;
                 stats.search_us += search_us.unwrap_or(0.0);
@@ -173,9 +169,8 @@ async fn sqs_record(
     record: &SqsMessage,
     id: &str,
 ) -> Result<Option<f64>, ApiError> {
-    let body = record.body.as_deref().unwrap_or("");
-    let request = action::parse_json(body.as_bytes())?;
-    let outcome = answer(index, ctx, request, Origin::Sqs { sqs_message_id: id })?;
+    let body = payload::text(record.body.as_deref().unwrap_or("").as_bytes());
+    let outcome = answer(index, ctx, &body.text, Origin::Sqs { sqs_message_id: id })?;
     publish(ctx, &outcome).await?;
     Ok(outcome.search_us)
 }
@@ -203,14 +198,9 @@ pub struct EventSummary {
 pub async fn eventbridge(
     index: &BakedIndex,
     ctx: &Context<'_>,
-    event: &Value,
+    text: &str,
 ) -> Result<(EventSummary, Option<f64>), ApiError> {
-    let event = EventBridgeEvent::<Value>::deserialize(event).map_err(|e| {
-        ApiError::new(
-            Code::InvalidEvent,
-            format!("the EventBridge event does not decode: {e}"),
-        )
-    })?;
+    let event = payload::decode::<EventBridgeEvent<Box<RawValue>>>(text, "EventBridge event")?;
     if event.source == EVENT_SOURCE {
         // Our own results must never be answered again, whatever the rules say.
         let summary = EventSummary {
@@ -225,7 +215,7 @@ pub async fn eventbridge(
         event_id: event.id.as_deref(),
         detail_type: &event.detail_type,
     };
-    let outcome = match answer(index, ctx, event.detail.clone(), origin.clone()) {
+    let outcome = match answer(index, ctx, event.detail.get(), origin.clone()) {
         Ok(outcome) => outcome,
         Err(e) => failed_outcome(ctx, origin, &e)?,
     };
@@ -253,7 +243,7 @@ fn failed_outcome(
     };
     Ok(Outcome {
         detail_type: "RequestFailed",
-        detail: raw(encode(&detail)?)?,
+        detail: encode_raw(&detail)?,
         search_us: None,
     })
 }

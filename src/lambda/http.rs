@@ -12,13 +12,20 @@ use aws_lambda_events::apigw::{
 use aws_lambda_events::encodings::Body as ResponseBody;
 use aws_lambda_events::http::{HeaderMap, HeaderValue};
 use base64::Engine as _;
-use plan_index_api::action::{self, Action, Body};
+use std::borrow::Cow;
+
+use plan_index_api::action::{self, Action};
 use plan_index_api::{ApiError, Code};
-use serde::Deserialize;
-use serde_json::Value;
+
+use super::{guard, payload};
 
 /// Largest request body accepted (after base64 decoding): 1 MiB.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// What a proxy response needs besides its (escaped) body: status, headers, flags. The reply
+/// budget of an HTTP request is Lambda's 6 MB less this. Bodies are text (JSON, iCalendar),
+/// never base64, so no 4/3 factor applies.
+pub const ENVELOPE_BYTES: usize = 1024;
 
 /// Which HTTP payload format the event uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -122,17 +129,15 @@ impl From<ApiGatewayV2httpRequest> for Envelope {
 /// Decodes an HTTP event of the given format into the typed `aws_lambda_events` request, then
 /// routes it. An envelope that does not decode (a body that is not a string, a method that is
 /// not a token) is an `invalid_event`, answered in the same format.
-pub fn request(event: &Value, format: Format) -> Result<HttpRequest, ApiError> {
+pub fn request(text: &str, format: Format) -> Result<HttpRequest, ApiError> {
     let envelope = match format {
-        Format::RestV1 => ApiGatewayProxyRequest::deserialize(event).map(Envelope::from),
-        Format::HttpV2 => ApiGatewayV2httpRequest::deserialize(event).map(Envelope::from),
-    }
-    .map_err(|e| {
-        ApiError::new(
-            Code::InvalidEvent,
-            format!("the HTTP event does not decode: {e}"),
-        )
-    })?;
+        Format::RestV1 => {
+            payload::decode::<ApiGatewayProxyRequest>(text, "HTTP event").map(Envelope::from)
+        }
+        Format::HttpV2 => {
+            payload::decode::<ApiGatewayV2httpRequest>(text, "HTTP event").map(Envelope::from)
+        }
+    }?;
     Ok(route(envelope))
 }
 
@@ -199,16 +204,27 @@ impl HttpRequest {
                 format!("{path} accepts {method}, not {}", self.method),
             ));
         }
-        match route {
-            Route::Health => Ok(Action::Health),
-            Route::Collections => Ok(Action::Collections),
-            Route::Search => action::action("search", Body::Bytes(&self.body()?)),
-            Route::Plan => action::action("plan", Body::Bytes(&self.body()?)),
+        let name = match route {
+            Route::Health => return Ok(Action::Health),
+            Route::Collections => return Ok(Action::Collections),
+            Route::Search => "search",
+            Route::Plan => "plan",
+        };
+        let body = self.body()?;
+        let text = payload::text(&body);
+        if let Some(problem) = text.problem {
+            return Err(problem);
         }
+        guard::fault_point(&text.text);
+        let request = payload::Request {
+            text: &text.text,
+            without: None,
+        };
+        action::action(name, request)
     }
 
     /// The body's bytes: base64-decoded when flagged, at most [`MAX_BODY_BYTES`], not empty.
-    fn body(&self) -> Result<Vec<u8>, ApiError> {
+    fn body(&self) -> Result<Cow<'_, [u8]>, ApiError> {
         let raw = self.body.as_deref().unwrap_or("");
         // Checked before decoding too, so an oversized body is never copied.
         let limit = if self.is_base64 {
@@ -220,16 +236,18 @@ impl HttpRequest {
             return Err(too_large(raw.len()));
         }
         let bytes = if self.is_base64 {
-            base64::engine::general_purpose::STANDARD
-                .decode(raw.trim())
-                .map_err(|e| {
-                    ApiError::new(
-                        Code::InvalidBase64,
-                        format!("the body is flagged base64 but does not decode: {e}"),
-                    )
-                })?
+            Cow::Owned(
+                base64::engine::general_purpose::STANDARD
+                    .decode(raw.trim())
+                    .map_err(|e| {
+                        ApiError::new(
+                            Code::InvalidBase64,
+                            format!("the body is flagged base64 but does not decode: {e}"),
+                        )
+                    })?,
+            )
         } else {
-            raw.as_bytes().to_vec()
+            Cow::Borrowed(raw.as_bytes())
         };
         if bytes.len() > MAX_BODY_BYTES {
             return Err(too_large(bytes.len()));

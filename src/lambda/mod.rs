@@ -1,31 +1,58 @@
 //! Events in, responses out: the one Lambda handler behind every trigger.
 //!
-//! The runtime hands over the payload; [`classify`] decides by its shape which source sent it
-//! (a bare `#[serde(untagged)]` enum would read an S3 `Records` event or `[]` as an SQS batch),
-//! then the event is decoded into its `aws_lambda_events` type. Every source ends in the same
-//! [`plan_index_api::action::run`] and the same encoder, so a search is validated, answered
-//! and encoded identically over HTTP, direct invocation, SQS and EventBridge.
+//! The runtime hands over the payload's bytes ([`payload`] decodes them, so every payload
+//! that is JSON gets our error shape); [`payload::classify`] decides by its shape which source
+//! sent it (a bare `#[serde(untagged)]` enum would read an S3 `Records` event or `[]` as an SQS
+//! batch), then the event is decoded into its `aws_lambda_events` type. Every source ends in
+//! the same [`plan_index_api::action::run_within`] and the same encoder, so a search is
+//! validated, answered and encoded identically over HTTP, direct invocation, SQS and
+//! EventBridge. Each request runs inside [`guard`] (a panic answers that request with a 500)
+//! and within its carrier's reply budget ([`Carrier`]).
 
 pub mod events;
+pub mod guard;
 pub mod http;
 pub mod observe;
+pub mod payload;
 pub mod publish;
 
 use std::time::Instant;
 
 use aws_lambda_events::sqs::SqsBatchResponse;
-use plan_index_api::action::{self, Body};
-use plan_index_api::{Action, ApiError, Code, Reply, Runtime, encode, encode_error};
+use plan_index_api::action::{self, Reply};
+use plan_index_api::search::ReplyBudget;
+use plan_index_api::{Action, ApiError, Code, Runtime, encode, encode_raw};
 use plan_index_core::BakedIndex;
 use serde::Serialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+pub use payload::classify;
 pub use publish::Publisher;
 
 use events::EventSummary;
 use http::HttpResponse;
 use observe::Summary;
+
+/// Lambda's limit on a synchronous invocation's response payload: 6 MB.
+pub const SYNC_LIMIT: usize = 6 * 1024 * 1024;
+
+/// Peak resident bytes a reply may cost per encoded byte (the results as structs, the
+/// encoded reply, the runtime's copy of the response); with half the function's memory this
+/// bounds the reply size (docs/lambda.md, "Limits"). Measured: a 4.66 MB direct reply (1,000
+/// queries x k 5) peaked at 48 MB RSS from a 13 MB baseline, about 7.5 per byte; 12 leaves room.
+pub const RSS_PER_REPLY_BYTE: usize = 12;
+
+/// How a reply leaves the function, which decides how large it may be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Carrier {
+    /// An API Gateway or Function URL proxy response: the body is a JSON string inside it.
+    Http,
+    /// A direct invocation's reply.
+    Direct,
+    /// A result published to SQS or EventBridge.
+    Published,
+}
 
 /// What the handler needs besides the event; tests and benchmarks build their own.
 #[derive(Clone, Debug)]
@@ -38,6 +65,8 @@ pub struct Context<'a> {
     pub cold_start: bool,
     /// Whether to print CloudWatch EMF metric lines.
     pub metrics: bool,
+    /// The function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, MB), which bounds replies.
+    pub memory_mb: Option<usize>,
 }
 
 impl<'a> Context<'a> {
@@ -56,6 +85,39 @@ impl<'a> Context<'a> {
             publisher,
             cold_start: false,
             metrics: true,
+            memory_mb: std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+                .ok()
+                .and_then(|m| m.trim().parse().ok()),
+        }
+    }
+
+    /// What a reply on `carrier` may weigh: the carrier's limit, and no more than half the
+    /// function's memory allows at [`RSS_PER_REPLY_BYTE`].
+    pub fn budget(&self, carrier: Carrier) -> ReplyBudget {
+        let (limit, escaped, name) = match carrier {
+            Carrier::Http => (
+                SYNC_LIMIT - http::ENVELOPE_BYTES,
+                true,
+                "an HTTP response (Lambda's 6 MB synchronous limit, less the proxy envelope)",
+            ),
+            Carrier::Direct => (SYNC_LIMIT, false, "a synchronous invocation (6 MB)"),
+            Carrier::Published => (
+                publish::MESSAGE_LIMIT - publish::ENVELOPE_BYTES,
+                false,
+                "a result published to SQS or EventBridge (256 KB a message)",
+            ),
+        };
+        let memory = self
+            .memory_mb
+            .map_or(usize::MAX, |mb| mb * (1 << 20) / 2 / RSS_PER_REPLY_BYTE);
+        ReplyBudget {
+            max_bytes: limit.min(memory),
+            escaped,
+            carrier: if memory < limit {
+                "this function's memory (half of AWS_LAMBDA_FUNCTION_MEMORY_SIZE)"
+            } else {
+                name
+            },
         }
     }
 }
@@ -94,51 +156,6 @@ impl Source {
     }
 }
 
-/// Which source sent `event`.
-pub fn classify(event: &Value) -> Source {
-    let Some(object) = event.as_object() else {
-        return Source::Unknown;
-    };
-    if let Some(records) = object.get("Records").and_then(Value::as_array) {
-        let all_sqs = !records.is_empty()
-            && records
-                .iter()
-                .all(|r| r.get("eventSource").and_then(Value::as_str) == Some("aws:sqs"));
-        return if all_sqs {
-            Source::Sqs
-        } else {
-            Source::Unknown
-        };
-    }
-    if object.contains_key("detail-type") && object.contains_key("detail") {
-        return Source::EventBridge;
-    }
-    if let Some(context) = object.get("requestContext").filter(|c| c.is_object()) {
-        if context
-            .pointer("/http/method")
-            .is_some_and(Value::is_string)
-        {
-            let domain = context
-                .get("domainName")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            return if domain.contains(".lambda-url.") {
-                Source::FunctionUrl
-            } else {
-                Source::HttpApi
-            };
-        }
-        if object.get("httpMethod").is_some_and(Value::is_string) {
-            return Source::RestApi;
-        }
-        return Source::Unknown;
-    }
-    if object.get("action").is_some_and(Value::is_string) {
-        return Source::Direct;
-    }
-    Source::Unknown
-}
-
 /// The handler's reply, typed until lambda_runtime serializes it once.
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
@@ -160,17 +177,36 @@ impl Response {
     }
 }
 
-/// Handles one invocation. HTTP and direct errors are answered in the response; only an event
-/// of unknown shape, or an EventBridge result that could not be published, is an `Err` (a
-/// function error, so the caller or Lambda's retry machinery sees it).
+/// Handles one invocation given as a JSON value (tests, benchmarks): encoded, then
+/// [`handle_payload`].
 pub async fn handle(
     index: &BakedIndex,
     ctx: &Context<'_>,
     event: Value,
 ) -> Result<Response, ApiError> {
+    let bytes = serde_json::to_vec(&event)
+        .map_err(|e| ApiError::new(Code::Internal, format!("the event did not encode: {e}")))?;
+    handle_payload(index, ctx, &bytes).await
+}
+
+/// Handles one invocation's payload bytes. HTTP and direct errors are answered in the
+/// response; only an event of unknown shape (or not JSON), or an event-driven result that could
+/// not be published, is an `Err` (a function error, so the caller or Lambda's retry machinery
+/// sees it).
+pub async fn handle_payload(
+    index: &BakedIndex,
+    ctx: &Context<'_>,
+    payload: &[u8],
+) -> Result<Response, ApiError> {
     let started = Instant::now();
-    let source = classify(&event);
-    let (result, route, status, search_us) = dispatch(index, ctx, source, &event).await;
+    let text = payload::text(payload);
+    let event = payload::classify(&text.text);
+    let source = event.source;
+    // The sources contain panics per request; this is the last resort for the rest.
+    let (result, route, status, search_us) =
+        guard::future(async { Ok(dispatch(index, ctx, &event, &text).await) })
+            .await
+            .unwrap_or_else(|e| (Err(e), "panic".into(), 500, None));
     let summary = Summary {
         source: source.name(),
         route,
@@ -187,17 +223,23 @@ type Dispatched = (Result<Response, ApiError>, String, u16, Option<f64>);
 async fn dispatch(
     index: &BakedIndex,
     ctx: &Context<'_>,
-    source: Source,
-    event: &Value,
+    event: &payload::Event<'_>,
+    text: &payload::Text<'_>,
 ) -> Dispatched {
-    match source {
-        Source::RestApi => http_event(index, ctx, event, http::Format::RestV1),
-        Source::HttpApi | Source::FunctionUrl => {
-            http_event(index, ctx, event, http::Format::HttpV2)
-        }
-        Source::Direct => direct(index, ctx, event),
-        Source::Sqs => {
-            let (response, stats) = events::sqs(index, ctx, event).await;
+    let format = match event.source {
+        Source::RestApi => Some(http::Format::RestV1),
+        Source::HttpApi | Source::FunctionUrl => Some(http::Format::HttpV2),
+        _ => None,
+    };
+    if let Some(problem) = &text.problem {
+        return refuse(ctx, event, format, problem.clone());
+    }
+    let text = &*text.text;
+    match (event.source, format) {
+        (_, Some(format)) => http_event(index, ctx, text, format),
+        (Source::Direct, _) => direct(index, ctx, text, event.action.as_deref().unwrap_or("")),
+        (Source::Sqs, _) => {
+            let (response, stats) = events::sqs(index, ctx, text).await;
             let status = if stats.failed == 0 { 200 } else { 207 };
             let route = format!("batch:{}ok/{}failed", stats.done, stats.failed);
             (
@@ -207,119 +249,143 @@ async fn dispatch(
                 Some(stats.search_us),
             )
         }
-        Source::EventBridge => match events::eventbridge(index, ctx, event).await {
-            Ok((summary, search_us)) => {
-                (Ok(Response::Event(summary)), "event".into(), 200, search_us)
+        (Source::EventBridge, _) => {
+            match guard::future(events::eventbridge(index, ctx, text)).await {
+                Ok((summary, search_us)) => {
+                    (Ok(Response::Event(summary)), "event".into(), 200, search_us)
+                }
+                Err(e) => {
+                    let status = e.status();
+                    (Err(e), "event".into(), status, None)
+                }
             }
-            Err(e) => {
-                let status = e.status();
-                (Err(e), "event".into(), status, None)
-            }
-        },
-        Source::Unknown => {
-            let e = unknown_event(event);
+        }
+        _ => {
+            let e = event
+                .refusal
+                .clone()
+                .unwrap_or_else(|| ApiError::new(Code::UnsupportedEvent, "unsupported event"));
             (Err(e), "unknown".into(), 400, None)
         }
+    }
+}
+
+/// A payload that cannot be read (not UTF-8), answered in its source's shape.
+fn refuse(
+    ctx: &Context<'_>,
+    event: &payload::Event<'_>,
+    format: Option<http::Format>,
+    problem: ApiError,
+) -> Dispatched {
+    let status = problem.status();
+    match (format, event.source) {
+        (Some(format), _) => {
+            let response = http::error_response(format, &problem, &ctx.request_id);
+            (Ok(Response::Http(response)), "invalid".into(), status, None)
+        }
+        (None, Source::Direct) => (
+            Ok(Response::Json(error_raw(&problem))),
+            "invalid".into(),
+            status,
+            None,
+        ),
+        _ => (Err(problem), "invalid".into(), status, None),
     }
 }
 
 fn http_event(
     index: &BakedIndex,
     ctx: &Context<'_>,
-    event: &Value,
+    text: &str,
     format: http::Format,
 ) -> Dispatched {
-    let request = match http::request(event, format) {
-        Ok(request) => request,
-        Err(e) => {
-            let status = e.status();
-            let response = http::error_response(format, &e, &ctx.request_id);
-            return (Ok(Response::Http(response)), "invalid".into(), status, None);
-        }
-    };
-    let route = format!("{} {}", request.method, request.path);
-    let calendar = request.wants_calendar();
-    let answered = request
-        .action()
-        .map(|action| match action {
-            Action::Plan(plan) if calendar => {
-                Action::Plan(plan_index_plan::detail::calendar_request_today(&plan))
-            }
-            other => other,
-        })
-        .and_then(|action| action::run(index, ctx.runtime(), action))
-        .and_then(|reply| {
-            let search_us = reply.search_us();
-            match &reply {
-                Reply::Plan(plan) if calendar => match plan_index_plan::ics(plan) {
-                    Some(ics) => Ok(((ics, http::CALENDAR_TYPE), search_us)),
-                    None => Err(ApiError::new(
-                        Code::Internal,
-                        "the plan has no dates for a calendar",
-                    )),
-                },
-                _ => Ok(((encode(&reply)?, "application/json"), search_us)),
-            }
-        });
-    let response = match answered {
-        Ok(((body, content_type), search_us)) => {
+    let mut route = String::from("invalid");
+    let answered = guard::sync(|| http_answer(index, ctx, text, format, &mut route));
+    match answered {
+        Ok((body, content_type, search_us)) => {
             let response =
                 http::typed_response(format, 200, body, content_type, &ctx.request_id, None);
-            return (Ok(Response::Http(response)), route, 200, search_us);
+            (Ok(Response::Http(response)), route, 200, search_us)
         }
-        Err(e) => http::error_response(format, &e, &ctx.request_id),
-    };
-    let status = response.status();
-    (Ok(Response::Http(response)), route, status, None)
-}
-
-fn direct(index: &BakedIndex, ctx: &Context<'_>, event: &Value) -> Dispatched {
-    let name = event
-        .get("action")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let mut body = event.clone();
-    if let Some(fields) = body.as_object_mut() {
-        fields.remove("action");
-    }
-    let answered = action::action(&name, Body::Json(body)).and_then(|action| {
-        let reply = action::run(index, ctx.runtime(), action)?;
-        Ok((encode(&reply)?, reply.search_us()))
-    });
-    let (text, status, search_us) = match answered {
-        Ok((text, search_us)) => (text, 200, search_us),
-        Err(e) => (encode_error(&e), e.status(), None),
-    };
-    match RawValue::from_string(text) {
-        Ok(raw) => (Ok(Response::Json(raw)), name, status, search_us),
         Err(e) => {
-            let e = ApiError::new(Code::Internal, format!("encoded reply did not parse: {e}"));
-            (Err(e), name, 500, None)
+            let response = http::error_response(format, &e, &ctx.request_id);
+            let status = response.status();
+            (Ok(Response::Http(response)), route, status, None)
         }
     }
 }
 
-fn unknown_event(event: &Value) -> ApiError {
-    let what = match event {
-        Value::Object(o) => {
-            let keys: Vec<&str> = o.keys().map(String::as_str).take(8).collect();
-            let source = o
-                .get("Records")
-                .and_then(|r| r.pointer("/0/eventSource"))
-                .and_then(Value::as_str)
-                .map(|s| format!(" (records from {s})"))
-                .unwrap_or_default();
-            format!("an object with keys {keys:?}{source}")
+/// An HTTP request's body, content type and search time; `route` is set once it is known.
+fn http_answer(
+    index: &BakedIndex,
+    ctx: &Context<'_>,
+    text: &str,
+    format: http::Format,
+    route: &mut String,
+) -> Result<(String, &'static str, Option<f64>), ApiError> {
+    let request = http::request(text, format)?;
+    *route = format!("{} {}", request.method, request.path);
+    let calendar = request.wants_calendar();
+    let action = match request.action()? {
+        Action::Plan(plan) if calendar => {
+            Action::Plan(plan_index_plan::detail::calendar_request_today(&plan))
         }
-        other => action::json_type(other).to_string(),
+        other => other,
     };
-    ApiError::new(
-        Code::UnsupportedEvent,
-        format!(
-            "unsupported event: {what}; send an API Gateway or Function URL request, an SQS batch, an EventBridge event or {{\"...\":\"the request body\",\"action\":\"search|plan|health\"}}"
+    let budget = ctx.budget(Carrier::Http);
+    let reply = action::run_within(index, ctx.runtime(), action, &budget)?;
+    let search_us = reply.search_us();
+    let (body, content_type) = match &reply {
+        Reply::Plan(plan) if calendar => match plan_index_plan::ics(plan) {
+            Some(ics) => (ics, http::CALENDAR_TYPE),
+            None => {
+                return Err(ApiError::new(
+                    Code::Internal,
+                    "the plan has no dates for a calendar",
+                ));
+            }
+        },
+        _ => (encode(&reply)?, "application/json"),
+    };
+    budget.check_encoded(&body)?;
+    Ok((body, content_type, search_us))
+}
+
+fn direct(index: &BakedIndex, ctx: &Context<'_>, text: &str, name: &str) -> Dispatched {
+    let budget = ctx.budget(Carrier::Direct);
+    let answered = guard::sync(|| {
+        guard::fault_point(text);
+        let request = payload::Request {
+            text,
+            without: Some("action"),
+        };
+        let reply = action::run_within(
+            index,
+            ctx.runtime(),
+            action::action(name, request)?,
+            &budget,
+        )?;
+        let raw = encode_raw(&reply)?;
+        budget.check_encoded(raw.get())?;
+        Ok((raw, reply.search_us()))
+    });
+    match answered {
+        Ok((raw, search_us)) => (Ok(Response::Json(raw)), name.into(), 200, search_us),
+        Err(e) => (
+            Ok(Response::Json(error_raw(&e))),
+            name.into(),
+            e.status(),
+            None,
         ),
-    )
+    }
+}
+
+/// The error body of `e` as raw JSON.
+fn error_raw(e: &ApiError) -> Box<RawValue> {
+    encode_raw(&e.body()).unwrap_or_else(|_| {
+        RawValue::from_string(plan_index_api::encode_error(e))
+            .unwrap_or_else(|_| Box::<RawValue>::default())
+    })
 }
 
 /// A function error as the runtime reports it: the code as `errorType`.

@@ -14,6 +14,12 @@ use tokio::sync::OnceCell;
 
 /// `source` of every event this function publishes.
 pub const EVENT_SOURCE: &str = "plan-index";
+/// Largest SQS message body, and largest EventBridge entry: 256 KB.
+pub const MESSAGE_LIMIT: usize = 256 * 1024;
+/// Bytes a published result needs besides its detail: the queue message's `type` wrapper, an
+/// EventBridge entry's source, detail type and bus name. The reply budget of an event-driven
+/// request is [`MESSAGE_LIMIT`] less this.
+pub const ENVELOPE_BYTES: usize = 1024;
 /// Environment variable naming the result queue's URL.
 pub const QUEUE_ENV: &str = "RESULT_QUEUE_URL";
 /// Environment variable naming the result event bus.

@@ -145,6 +145,24 @@ pub fn run<'a>(
     }
 }
 
+/// [`run`], with a search refused up front when its reply could exceed `budget` (the
+/// function's carriers; see [`search::check_reply`]).
+pub fn run_within<'a>(
+    index: &'a BakedIndex,
+    runtime: Runtime<'a>,
+    action: Action,
+    budget: &search::ReplyBudget,
+) -> Result<Reply<'a>, ApiError> {
+    match action {
+        Action::Search(request) => {
+            let spec = request.into_spec()?;
+            search::check_reply(index, &spec, budget)?;
+            Ok(Reply::Search(search::run(index, spec)?))
+        }
+        other => run(index, runtime, other),
+    }
+}
+
 fn health<'a>(index: &'a BakedIndex, runtime: Runtime<'a>) -> Health<'a> {
     Health {
         status: "ok",
@@ -190,29 +208,57 @@ pub enum Body<'a> {
     Json(Value),
 }
 
+/// Something a request can be decoded from: a body of bytes here; the function adds its
+/// payloads (a direct invocation's members without `action`, an SQS record's body).
+pub trait Decode {
+    /// Decodes a `what` request (`search`, `plan`) into `T`.
+    fn decode<T: DeserializeOwned>(self, what: &str) -> Result<T, ApiError>;
+}
+
+impl Decode for Body<'_> {
+    fn decode<T: DeserializeOwned>(self, what: &str) -> Result<T, ApiError> {
+        decode(self, what)
+    }
+}
+
 /// Decodes a request body into `T`: 400 when it is not JSON, 422 when it is JSON of the wrong
 /// shape (a string, an array, an unknown field, a field of the wrong type).
 pub fn decode<T: DeserializeOwned>(body: Body<'_>, what: &str) -> Result<T, ApiError> {
     let value = match body {
-        // Straight to `T` on the hot path; the Value detour is only taken to explain an error.
-        Body::Bytes(bytes) => match serde_json::from_slice::<T>(bytes) {
-            Ok(parsed) => return Ok(parsed),
-            Err(e) if e.is_data() => parse_json(bytes)?,
-            Err(e) => return Err(malformed(&e)),
-        },
+        // Straight to `T`; no `Value` tree, not even to explain an error.
+        Body::Bytes(bytes) => {
+            return serde_json::from_slice::<T>(bytes).map_err(|e| refused(&e, bytes, what));
+        }
         Body::Json(value) => value,
     };
     if !value.is_object() {
-        return Err(ApiError::new(
-            Code::InvalidBody,
-            format!(
-                "the {what} request must be a JSON object, got {}",
-                json_type(&value)
-            ),
-        ));
+        return Err(not_an_object(what, json_type(&value)));
     }
     serde_json::from_value(value)
         .map_err(|e| ApiError::new(Code::InvalidRequest, format!("invalid {what} request: {e}")))
+}
+
+/// Why the JSON text `text` did not decode into a `what` request: 400 when it is not JSON, 422
+/// when it is JSON but not an object, or an object with wrong fields. Only the error path skims
+/// the text again (without building a tree) to tell a type error from broken JSON after it.
+pub fn refused(e: &serde_json::Error, text: &[u8], what: &str) -> ApiError {
+    if !e.is_data() {
+        return malformed(e);
+    }
+    if let Err(broken) = serde_json::from_slice::<serde::de::IgnoredAny>(text) {
+        return malformed(&broken);
+    }
+    match text_type(text) {
+        "an object" => ApiError::new(Code::InvalidRequest, format!("invalid {what} request: {e}")),
+        other => not_an_object(what, other),
+    }
+}
+
+fn not_an_object(what: &str, got: &str) -> ApiError {
+    ApiError::new(
+        Code::InvalidBody,
+        format!("the {what} request must be a JSON object, got {got}"),
+    )
 }
 
 /// Parses JSON text, or says why it is not JSON (400).
@@ -220,11 +266,25 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| malformed(&e))
 }
 
-fn malformed(e: &serde_json::Error) -> ApiError {
+/// The 400 for text that is not JSON.
+pub fn malformed(e: &serde_json::Error) -> ApiError {
     ApiError::new(
         Code::MalformedJson,
         format!("the body is not valid JSON: {e}"),
     )
+}
+
+/// "a string", "an array", ... of JSON text, from its first byte (for messages).
+pub fn text_type(text: &[u8]) -> &'static str {
+    match text.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b'"') => "a string",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        Some(b'-' | b'0'..=b'9') => "a number",
+        _ => "not JSON",
+    }
 }
 
 /// "a string", "an array", ... for messages.
@@ -240,12 +300,12 @@ pub fn json_type(value: &Value) -> &'static str {
 }
 
 /// Decodes the action named `name` from its body.
-pub fn action(name: &str, body: Body<'_>) -> Result<Action, ApiError> {
+pub fn action(name: &str, body: impl Decode) -> Result<Action, ApiError> {
     match name {
         "health" => Ok(Action::Health),
         "collections" => Ok(Action::Collections),
-        "search" => decode(body, "search").map(Action::Search),
-        "plan" => decode(body, "plan").map(Action::Plan),
+        "search" => body.decode("search").map(Action::Search),
+        "plan" => body.decode("plan").map(Action::Plan),
         other => Err(ApiError::new(
             Code::UnknownAction,
             format!("unknown action {other:?}; use search, plan, health or collections"),
@@ -253,8 +313,36 @@ pub fn action(name: &str, body: Body<'_>) -> Result<Action, ApiError> {
     }
 }
 
-/// Decodes an event-borne request (direct, SQS, EventBridge): `action` names it; without one,
+/// What an event-borne request's members say about its action, read without decoding it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Members<'a> {
+    /// `action`: `Ok(name)` for a string, `Err(type)` for anything else.
+    pub action: Option<Result<&'a str, &'static str>>,
+    /// Whether there is a `collection` member.
+    pub collection: bool,
+    /// Whether there is a `race` member.
+    pub race: bool,
+}
+
+/// The action an event-borne request (direct, SQS, EventBridge) names: `action`; without one,
 /// and when `infer` allows, a `collection` field means a search and a `race` field a plan.
+pub fn action_name<'a>(members: Members<'a>, infer: bool) -> Result<&'a str, ApiError> {
+    match members.action {
+        Some(Ok(name)) => Ok(name),
+        Some(Err(got)) => Err(ApiError::new(
+            Code::UnknownAction,
+            format!("\"action\" must be a string, got {got}"),
+        )),
+        None if infer && members.collection => Ok("search"),
+        None if infer && members.race => Ok("plan"),
+        None => Err(ApiError::new(
+            Code::UnknownAction,
+            "cannot tell what to do: give \"action\" (search, plan, health), or a \"collection\" (search) or \"race\" (plan) field",
+        )),
+    }
+}
+
+/// Decodes an event-borne request held as a [`Value`] (see [`action_name`]).
 pub fn from_value(value: Value, infer: bool) -> Result<Action, ApiError> {
     let Value::Object(mut fields) = value else {
         return Err(ApiError::new(
@@ -265,22 +353,12 @@ pub fn from_value(value: Value, infer: bool) -> Result<Action, ApiError> {
             ),
         ));
     };
-    let name = match fields.remove("action") {
-        Some(Value::String(name)) => name,
-        Some(other) => {
-            return Err(ApiError::new(
-                Code::UnknownAction,
-                format!("\"action\" must be a string, got {}", json_type(&other)),
-            ));
-        }
-        None if infer && fields.contains_key("collection") => "search".into(),
-        None if infer && fields.contains_key("race") => "plan".into(),
-        None => {
-            return Err(ApiError::new(
-                Code::UnknownAction,
-                "cannot tell what to do: give \"action\" (search, plan, health), or a \"collection\" (search) or \"race\" (plan) field",
-            ));
-        }
+    let named = fields.remove("action");
+    let members = Members {
+        action: named.as_ref().map(|a| a.as_str().ok_or(json_type(a))),
+        collection: fields.contains_key("collection"),
+        race: fields.contains_key("race"),
     };
+    let name = action_name(members, infer)?.to_string();
     action(&name, Body::Json(Value::Object(fields)))
 }

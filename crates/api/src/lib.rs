@@ -24,6 +24,15 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {
         .map_err(|e| ApiError::new(Code::Internal, format!("could not encode the reply: {e}")))
 }
 
+/// [`encode`] into a [`serde_json::value::RawValue`], for embedding the same bytes in another
+/// document (a direct reply, a published result's `detail.result`) without parsing them again.
+pub fn encode_raw<T: Serialize + ?Sized>(
+    value: &T,
+) -> Result<Box<serde_json::value::RawValue>, ApiError> {
+    serde_json::value::to_raw_value(value)
+        .map_err(|e| ApiError::new(Code::Internal, format!("could not encode the reply: {e}")))
+}
+
 /// The error body of `error`, encoded (an error body always encodes).
 pub fn encode_error(error: &ApiError) -> String {
     encode(&error.body()).unwrap_or_else(|_| {

@@ -130,7 +130,7 @@ impl SearchRequest {
         };
         let min_score = match self.min_score {
             None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => n.as_f64().map(|x| x as f32),
+            Some(Value::Number(n)) => n.as_f64().map(min_score).transpose()?,
             Some(other) => {
                 return Err(SearchError::InvalidRequest(format!(
                     "min_score must be a number, got {other}"
@@ -159,7 +159,27 @@ fn parse_k(v: &Value) -> Result<usize, SearchError> {
         .as_f64()
         .filter(|k| k.fract() == 0.0)
         .ok_or_else(|| SearchError::InvalidK(format!("k must be a whole number, got {v}")))?;
-    search::check_k(k)
+    // The engine's message prints k in full (309 digits for 1e308): echo the JSON number
+    // as sent (shortest form) instead.
+    search::check_k(k).map_err(|e| match e {
+        SearchError::InvalidK(_) if k.abs() >= 1e6 => SearchError::InvalidK(format!(
+            "k must be between 1 and {}, got {v}",
+            search::MAX_K
+        )),
+        other => other,
+    })
+}
+
+/// A finite JSON number as an f32 `min_score`; beyond f32's range is refused as such (it
+/// would otherwise round to infinity and be called "not finite").
+fn min_score(x: f64) -> Result<f32, SearchError> {
+    if x.is_finite() && x.abs() > f64::from(f32::MAX) {
+        return Err(SearchError::InvalidRequest(format!(
+            "min_score {x:e} is out of f32 range (at most {:e} in magnitude)",
+            f32::MAX
+        )));
+    }
+    Ok(x as f32)
 }
 
 fn filter_from_json(key: String, value: Value) -> Result<Filter, SearchError> {
@@ -232,4 +252,121 @@ pub fn result(collection: &Collection<'_>, hit: Hit) -> SearchResult {
         text: item.text.clone(),
         payload: item.payload_json(),
     }
+}
+
+/// What a reply may weigh on the carrier that returns it; [`check_reply`] refuses a search
+/// whose reply could exceed it before any work is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplyBudget {
+    /// Bytes the encoded reply may take once on its carrier.
+    pub max_bytes: usize,
+    /// Whether the reply travels as a JSON string inside another document (an HTTP proxy
+    /// body), where every quote and backslash costs one byte more.
+    pub escaped: bool,
+    /// The carrier, for the message ("a synchronous invocation").
+    pub carrier: &'static str,
+}
+
+impl ReplyBudget {
+    /// No limit (the CLI).
+    pub const UNLIMITED: ReplyBudget = ReplyBudget {
+        max_bytes: usize::MAX,
+        escaped: false,
+        carrier: "this carrier",
+    };
+
+    /// Refuses an encoded reply of `bytes` (escaped as the carrier needs) over the budget: the
+    /// final check after encoding.
+    pub fn check_encoded(&self, text: &str) -> Result<(), ApiError> {
+        let bytes = self.cost(text);
+        if bytes <= self.max_bytes {
+            return Ok(());
+        }
+        Err(ApiError::new(
+            plan_index_core::Code::ReplyTooLarge,
+            format!(
+                "the reply is {bytes} bytes, over the {} bytes {} may return; ask for less (a smaller k, fewer queries, or a shorter plan)",
+                self.max_bytes, self.carrier
+            ),
+        ))
+    }
+
+    /// `text`'s size on this carrier.
+    pub fn cost(&self, text: &str) -> usize {
+        let escapes = if self.escaped {
+            text.bytes().filter(|b| matches!(b, b'"' | b'\\')).count()
+        } else {
+            0
+        };
+        text.len() + escapes
+    }
+}
+
+/// Bytes a reply needs besides its results: `{"collection": ..., "k": ..., "search_us": ...}`.
+const REPLY_ENVELOPE: usize = 256;
+/// Bytes per query list in a batch: `{"results":[]},`.
+const QUERY_ENVELOPE: usize = 16;
+/// The longest score an f32 prints as (`-1.1754944e-38`), less the `0.0` measured with.
+const SCORE_SLACK: usize = 12;
+
+/// The largest encoded result of a collection (plain and escaped), computed once per process.
+fn largest_result(collection: &Collection<'_>, index_hash: &str) -> (usize, usize) {
+    use std::sync::Mutex;
+    type Sizes = Vec<((String, String), (usize, usize))>;
+    static SIZES: Mutex<Sizes> = Mutex::new(Vec::new());
+    let key = (index_hash.to_string(), collection.name().to_string());
+    let known = |sizes: &Sizes| sizes.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+    if let Some(found) = SIZES.lock().ok().as_deref().and_then(known) {
+        return found;
+    }
+    let sizes = (0..collection.len())
+        .map(|row| {
+            let text = serde_json::to_string(&result(collection, Hit { row, score: 0.0 }))
+                .unwrap_or_default();
+            let budget = ReplyBudget {
+                escaped: true,
+                ..ReplyBudget::UNLIMITED
+            };
+            (text.len(), budget.cost(&text))
+        })
+        .fold((0, 0), |(a, b), (x, y)| (a.max(x), b.max(y)));
+    let sizes = (sizes.0 + SCORE_SLACK, sizes.1 + SCORE_SLACK);
+    if let Ok(mut all) = SIZES.lock() {
+        all.push((key, sizes));
+    }
+    sizes
+}
+
+/// Refuses, before any search runs, a request whose reply could exceed `budget`: queries x
+/// min(k, items) x the collection's largest encoded result, plus the envelope.
+pub fn check_reply(
+    index: &BakedIndex,
+    spec: &SearchSpec,
+    budget: &ReplyBudget,
+) -> Result<(), ApiError> {
+    if budget.max_bytes == usize::MAX {
+        return Ok(());
+    }
+    let collection = search::find_collection(index, &spec.collection)?;
+    let queries = match &spec.query {
+        QueryInput::Engine(Query::Batch(rows)) => rows.len(),
+        _ => 1,
+    };
+    let k = spec.k.min(collection.len());
+    let (plain, escaped) = largest_result(&collection, &index.content_hash());
+    let item = if budget.escaped { escaped } else { plain } + 1;
+    let worst = REPLY_ENVELOPE + queries * (QUERY_ENVELOPE + k * item);
+    if worst <= budget.max_bytes {
+        return Ok(());
+    }
+    let room = budget.max_bytes.saturating_sub(REPLY_ENVELOPE) / queries;
+    let k_fits = room.saturating_sub(QUERY_ENVELOPE) / item;
+    let queries_fit = budget.max_bytes.saturating_sub(REPLY_ENVELOPE) / (QUERY_ENVELOPE + k * item);
+    Err(ApiError::new(
+        plan_index_core::Code::ReplyTooLarge,
+        format!(
+            "this search could return up to {worst} bytes ({queries} queries x {k} results x up to {item} bytes each in {:?}), over the {} bytes {} may return; ask for k <= {k_fits} with {queries} queries, or at most {queries_fit} queries with k = {k}",
+            spec.collection, budget.max_bytes, budget.carrier
+        ),
+    ))
 }

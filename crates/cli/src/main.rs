@@ -10,6 +10,7 @@ mod prepare;
 mod search;
 mod vocab;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -54,12 +55,39 @@ pub fn baked_index() -> Result<&'static BakedIndex, ApiError> {
 /// Prints `value` as JSON on stdout, with the encoder every carrier of the function uses.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), ApiError> {
     let text = plan_index_api::encode(value)?;
-    println!("{text}");
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        // The reader went away (`plan-index ... --json | head`): nothing left to say.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(ApiError::new(
+            plan_index_api::Code::Io,
+            format!("writing to stdout failed: {e}"),
+        )),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// A closed stdout ends the table printers' `println!` with a panic: exit quietly instead,
+/// as other command-line tools do, and keep the default report for every other panic.
+fn quiet_on_closed_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }
 
 /// Parses the arguments, runs the command, prints errors.
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = Cli::parse();
     let json = match &cli.command {
         Command::Inspect(a) => a.json,

@@ -152,6 +152,10 @@ codes! {
     Io = "io" => Internal,
     /// Anything else that is our fault.
     Internal = "internal" => Internal,
+    /// JSON nested deeper than the function decodes (arrays and objects, 127 levels).
+    JsonTooDeep = "json_too_deep" => BadRequest,
+    /// A payload or body that is not UTF-8.
+    InvalidUtf8 = "invalid_utf8" => BadRequest,
 }
 
 impl fmt::Display for Code {

@@ -1,0 +1,4 @@
+//! cargo-fuzz target: see plan_index_fuzz::vector.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| plan_index_fuzz::vector(data));

@@ -1,0 +1,598 @@
+//! The invocation payload as bytes, decoded by us rather than by the runtime.
+//!
+//! lambda_runtime would deserialize the payload before our handler runs, and anything its
+//! deserializer refuses (nesting past serde_json's recursion limit, an escaped lone surrogate
+//! such as `"\ud800"`, which Python's `json.dumps` emits, a UTF-8 BOM, bytes that are not UTF-8)
+//! would reach the caller as the runtime's `DeserializeError`, never as our error shape, and an
+//! HTTP event would get no status code. So `main.rs` hands us the raw bytes and this module:
+//!
+//! - strips a UTF-8 byte-order mark and checks UTF-8 ([`text`]); invalid bytes are replaced
+//!   for classification only, and the request is refused with `invalid_utf8`;
+//! - classifies the event from a shallow view of its top level ([`classify`]): member values
+//!   are only skimmed (serde_json skims iteratively, without a depth limit, and does not judge
+//!   escapes), so an HTTP event is recognised as one however deep or odd its contents;
+//! - decodes the carrier's typed envelope and the typed request straight from the text
+//!   ([`decode`], [`Request`]): no `serde_json::Value` tree for a search or plan;
+//! - explains a failure: nesting deeper than [`MAX_DEPTH`] is `json_too_deep`, and an escaped
+//!   lone surrogate is replaced by U+FFFD (`\ufffd`, the same six bytes) and the text decoded
+//!   again. Both checks run only after a decode failed, so valid payloads pay nothing.
+
+use std::borrow::Cow;
+
+use plan_index_api::action::{self, Action, Decode, Members};
+use plan_index_api::{ApiError, Code};
+use serde::Deserialize;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, MapAccess,
+    Visitor,
+};
+use serde_json::value::RawValue;
+
+use super::Source;
+
+/// Deepest nesting of arrays and objects accepted (serde_json's recursion limit is 128).
+pub const MAX_DEPTH: usize = 127;
+
+/// The UTF-8 byte-order mark some clients put before JSON.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Payload bytes as text: without a BOM, and with invalid UTF-8 replaced (then `problem` says
+/// why the request is refused).
+#[derive(Debug)]
+pub struct Text<'a> {
+    /// The text.
+    pub text: Cow<'a, str>,
+    /// Why the bytes cannot be served as they are.
+    pub problem: Option<ApiError>,
+}
+
+/// `bytes` as text: a leading UTF-8 BOM dropped, invalid UTF-8 reported.
+pub fn text(bytes: &[u8]) -> Text<'_> {
+    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Text {
+            text: Cow::Borrowed(text),
+            problem: None,
+        },
+        Err(e) => Text {
+            text: String::from_utf8_lossy(bytes),
+            problem: Some(ApiError::new(
+                Code::InvalidUtf8,
+                format!(
+                    "the JSON text is not UTF-8: invalid bytes at byte {}",
+                    e.valid_up_to()
+                ),
+            )),
+        },
+    }
+}
+
+/// The top level of an event: the members [`classify`] looks at, skimmed, not decoded.
+#[derive(Debug, Default, Deserialize)]
+struct Shape<'a> {
+    #[serde(rename = "Records", borrow)]
+    records: Option<&'a RawValue>,
+    #[serde(rename = "detail-type", borrow)]
+    detail_type: Option<&'a RawValue>,
+    #[serde(borrow)]
+    detail: Option<&'a RawValue>,
+    #[serde(rename = "requestContext", borrow)]
+    request_context: Option<&'a RawValue>,
+    #[serde(rename = "httpMethod", borrow)]
+    http_method: Option<&'a RawValue>,
+    #[serde(borrow)]
+    action: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct RecordShape<'a> {
+    #[serde(rename = "eventSource", borrow)]
+    event_source: Option<&'a RawValue>,
+    #[serde(rename = "messageId", borrow)]
+    message_id: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct ContextShape<'a> {
+    #[serde(borrow)]
+    http: Option<&'a RawValue>,
+    #[serde(rename = "domainName", borrow)]
+    domain_name: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct HttpShape<'a> {
+    #[serde(borrow)]
+    method: Option<&'a RawValue>,
+}
+
+/// A request's own members that name its action (see [`action::action_name`]).
+#[derive(Deserialize)]
+struct RequestShape<'a> {
+    #[serde(borrow)]
+    action: Option<&'a RawValue>,
+    #[serde(borrow)]
+    collection: Option<&'a RawValue>,
+    #[serde(borrow)]
+    race: Option<&'a RawValue>,
+}
+
+/// An event, classified: its source, and for a direct invocation the action it names.
+#[derive(Debug)]
+pub struct Event<'a> {
+    /// Which trigger sent it.
+    pub source: Source,
+    /// A direct invocation's `action` (a string).
+    pub action: Option<Cow<'a, str>>,
+    /// Why an event of unknown shape is refused.
+    pub refusal: Option<ApiError>,
+}
+
+fn is_string(raw: Option<&RawValue>) -> bool {
+    raw.is_some_and(|r| r.get().starts_with('"'))
+}
+
+fn is_object(raw: &RawValue) -> bool {
+    raw.get().starts_with('{')
+}
+
+/// A JSON string member as text (unescaped when it has escapes).
+fn string<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
+    let text = raw.get();
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(text).ok().map(Cow::Owned)
+    } else {
+        Some(Cow::Borrowed(inner))
+    }
+}
+
+fn skim<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
+    is_object(raw)
+        .then(|| serde_json::from_str(raw.get()).ok())
+        .flatten()
+}
+
+/// Which source sent the event in `text`, from its shape (the rules of the previous
+/// `Value`-based classifier, on a skimmed top level).
+pub fn classify(text: &str) -> Event<'_> {
+    let unknown = |refusal: ApiError| Event {
+        source: Source::Unknown,
+        action: None,
+        refusal: Some(refusal),
+    };
+    if action::text_type(text.as_bytes()) != "an object" {
+        return unknown(unsupported(action::text_type(text.as_bytes())));
+    }
+    let shape: Shape<'_> = match serde_json::from_str(text) {
+        Ok(shape) => shape,
+        Err(e) => return unknown(action::malformed(&e)),
+    };
+    let event = |source| Event {
+        source,
+        action: None,
+        refusal: None,
+    };
+    if let Some(records) = shape.records {
+        let records: Vec<RecordShape<'_>> = records
+            .get()
+            .starts_with('[')
+            .then(|| serde_json::from_str(records.get()).ok())
+            .flatten()
+            .unwrap_or_default();
+        let all_sqs = !records.is_empty()
+            && records
+                .iter()
+                .all(|r| r.event_source.map(RawValue::get) == Some("\"aws:sqs\""));
+        if all_sqs {
+            return event(Source::Sqs);
+        }
+        let from = records
+            .first()
+            .and_then(|r| r.event_source)
+            .and_then(string)
+            .map(|s| format!(" (records from {s})"))
+            .unwrap_or_default();
+        return unknown(unsupported_object(text, &from));
+    }
+    if shape.detail_type.is_some() && shape.detail.is_some() {
+        return event(Source::EventBridge);
+    }
+    if let Some(context) = shape.request_context.filter(|c| is_object(c)) {
+        let context: Option<ContextShape<'_>> = skim(context);
+        let method = context
+            .as_ref()
+            .and_then(|c| c.http)
+            .and_then(skim::<HttpShape<'_>>)
+            .and_then(|h| h.method);
+        if is_string(method) {
+            let domain = context.and_then(|c| c.domain_name).and_then(string);
+            return event(if domain.is_some_and(|d| d.contains(".lambda-url.")) {
+                Source::FunctionUrl
+            } else {
+                Source::HttpApi
+            });
+        }
+        if is_string(shape.http_method) {
+            return event(Source::RestApi);
+        }
+        return unknown(unsupported_object(text, ""));
+    }
+    if let Some(name) = shape.action.filter(|a| is_string(Some(a))).and_then(string) {
+        return Event {
+            source: Source::Direct,
+            action: Some(name),
+            refusal: None,
+        };
+    }
+    unknown(unsupported_object(text, ""))
+}
+
+fn unsupported_object(text: &str, from: &str) -> ApiError {
+    let keys: Vec<String> =
+        serde_json::from_str::<std::collections::BTreeMap<String, IgnoredAny>>(text)
+            .map(|m| m.into_keys().take(8).collect())
+            .unwrap_or_default();
+    unsupported(&format!("an object with keys {keys:?}{from}"))
+}
+
+fn unsupported(what: &str) -> ApiError {
+    ApiError::new(
+        Code::UnsupportedEvent,
+        format!(
+            "unsupported event: {what}; send an API Gateway or Function URL request, an SQS batch, an EventBridge event or {{\"...\":\"the request body\",\"action\":\"search|plan|health\"}}"
+        ),
+    )
+}
+
+/// What a scan of JSON text found: its deepest nesting, and the text with every escaped lone
+/// surrogate replaced by `\ufffd` (when it had one).
+struct Scan {
+    depth: usize,
+    repaired: Option<String>,
+}
+
+fn hex4(bytes: &[u8]) -> Option<u16> {
+    let digits = std::str::from_utf8(bytes.get(..4)?).ok()?;
+    u16::from_str_radix(digits, 16).ok()
+}
+
+/// One pass over the bytes outside and inside strings (no parsing, no allocation unless a
+/// surrogate is replaced).
+fn scan(text: &str) -> Scan {
+    let bytes = text.as_bytes();
+    let (mut depth, mut deepest, mut in_string) = (0usize, 0usize, false);
+    let mut lone = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match (in_string, bytes[i]) {
+            (false, b'[' | b'{') => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            (false, b']' | b'}') => depth = depth.saturating_sub(1),
+            (_, b'"') => in_string = !in_string,
+            (true, b'\\') if bytes.get(i + 1) == Some(&b'u') => {
+                let unit = hex4(&bytes[i + 2..]);
+                let next = (bytes.get(i + 6..i + 8) == Some(b"\\u"))
+                    .then(|| hex4(&bytes[i + 8..]))
+                    .flatten();
+                match (unit, next) {
+                    (Some(0xD800..=0xDBFF), Some(0xDC00..=0xDFFF)) => i += 6,
+                    (Some(0xD800..=0xDFFF), _) => lone.push(i),
+                    _ => {}
+                }
+                i += 5;
+            }
+            (true, b'\\') => i += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    let repaired = (!lone.is_empty()).then(|| {
+        let mut fixed = bytes.to_vec();
+        for at in lone {
+            fixed[at..at + 6].copy_from_slice(b"\\ufffd");
+        }
+        // Only ASCII was overwritten with ASCII: still UTF-8.
+        String::from_utf8_lossy(&fixed).into_owned()
+    });
+    Scan {
+        depth: deepest,
+        repaired,
+    }
+}
+
+/// The refusal of text nested deeper than [`MAX_DEPTH`].
+fn too_deep(depth: usize) -> ApiError {
+    ApiError::new(
+        Code::JsonTooDeep,
+        format!(
+            "the JSON nests {depth} levels deep; the limit is {MAX_DEPTH} levels of arrays and objects"
+        ),
+    )
+}
+
+/// Decodes `text` with `parse`; when that fails, says `json_too_deep` for text nested too
+/// deep, or retries once with escaped lone surrogates replaced; otherwise maps the first error
+/// with `refuse`.
+fn decode_with<T>(
+    text: &str,
+    parse: impl Fn(&str) -> Result<T, serde_json::Error>,
+    refuse: impl Fn(&serde_json::Error, &str) -> ApiError,
+) -> Result<T, ApiError> {
+    let first = match parse(text) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    if first.is_data() {
+        return Err(refuse(&first, text));
+    }
+    let scan = scan(text);
+    if scan.depth > MAX_DEPTH {
+        return Err(too_deep(scan.depth));
+    }
+    match scan.repaired {
+        Some(fixed) => parse(&fixed).map_err(|e| refuse(&e, &fixed)),
+        None => Err(refuse(&first, text)),
+    }
+}
+
+/// Decodes a carrier's typed envelope (an API Gateway request, an SQS batch, an EventBridge
+/// event); what does not decode is an `invalid_event` naming `what`.
+pub fn decode<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError> {
+    decode_with(
+        text,
+        |t: &str| serde_json::from_str::<T>(t),
+        |e, _| {
+            ApiError::new(
+                Code::InvalidEvent,
+                format!("the {what} does not decode: {e}"),
+            )
+        },
+    )
+}
+
+/// A request's JSON text, decoded straight into the typed request, with one top-level member
+/// hidden from it (a direct invocation's `action`).
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// The JSON text.
+    pub text: &'a str,
+    /// A top-level member that is not part of the request.
+    pub without: Option<&'static str>,
+}
+
+impl Decode for Request<'_> {
+    fn decode<T: DeserializeOwned>(self, what: &str) -> Result<T, ApiError> {
+        let parse = |text: &str| {
+            let mut de = serde_json::Deserializer::from_str(text);
+            let value = match self.without {
+                Some(key) => T::deserialize(Without {
+                    inner: &mut de,
+                    key,
+                }),
+                None => T::deserialize(&mut de),
+            }?;
+            de.end().map(|()| value)
+        };
+        decode_with(self.text, parse, |e, text| {
+            action::refused(e, text.as_bytes(), what)
+        })
+    }
+}
+
+/// An event-borne request (direct, SQS record, EventBridge detail): its action named by
+/// `action`, or inferred from its members when `infer` allows (see [`action::action_name`]).
+pub fn event_request(text: &str, infer: bool) -> Result<Action, ApiError> {
+    let kind = action::text_type(text.as_bytes());
+    if kind != "an object" {
+        return Err(ApiError::new(
+            Code::InvalidBody,
+            format!("the request must be a JSON object, got {kind}"),
+        ));
+    }
+    // A skim: member values are only stepped over (no depth limit, escapes not judged).
+    let shape: RequestShape<'_> = serde_json::from_str(text).map_err(|e| action::malformed(&e))?;
+    let named = shape
+        .action
+        .map(|a| string(a).ok_or(action::text_type(a.get().as_bytes())));
+    let name = match &named {
+        Some(Ok(name)) => Some(Ok(name.as_ref())),
+        Some(Err(got)) => Some(Err(*got)),
+        None => None,
+    };
+    let members = Members {
+        action: name,
+        collection: shape.collection.is_some(),
+        race: shape.race.is_some(),
+    };
+    let name = action::action_name(members, infer)?;
+    action::action(
+        name,
+        Request {
+            text,
+            without: Some("action"),
+        },
+    )
+}
+
+/// An SQS record's `messageId`s, read from a batch whose envelope did not decode.
+pub fn message_ids(text: &str) -> Vec<String> {
+    #[derive(Deserialize)]
+    struct Batch<'a> {
+        #[serde(rename = "Records", borrow)]
+        records: Vec<&'a RawValue>,
+    }
+    let Ok(batch) = serde_json::from_str::<Batch<'_>>(text) else {
+        return Vec::new();
+    };
+    batch
+        .records
+        .iter()
+        .map(|r| {
+            skim::<RecordShape<'_>>(r)
+                .and_then(|r| r.message_id)
+                .and_then(string)
+                .map(Cow::into_owned)
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// A deserializer that hides one member of the top-level object from what it decodes.
+struct Without<D> {
+    inner: D,
+    key: &'static str,
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Without<D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_any(WithoutVisitor {
+            inner: visitor,
+            key: self.key,
+        })
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        let visitor = WithoutVisitor {
+            inner: visitor,
+            key: self.key,
+        };
+        self.inner.deserialize_struct(name, fields, visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.inner.deserialize_map(WithoutVisitor {
+            inner: visitor,
+            key: self.key,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct enum identifier ignored_any
+    }
+}
+
+struct WithoutVisitor<V> {
+    inner: V,
+    key: &'static str,
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for WithoutVisitor<V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
+        self.inner.visit_map(WithoutMap { map, key: self.key })
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
+        self.inner.visit_seq(seq)
+    }
+}
+
+struct WithoutMap<A> {
+    map: A,
+    key: &'static str,
+}
+
+/// A member name, borrowed from the text when it has no escapes.
+enum Key<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'de>, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key::Borrowed(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v.to_string()))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key::Owned(v))
+            }
+        }
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for WithoutMap<A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, A::Error> {
+        loop {
+            let Some(key) = self.map.next_key::<Key<'de>>()? else {
+                return Ok(None);
+            };
+            if key.as_str() == self.key {
+                self.map.next_value::<IgnoredAny>()?;
+                continue;
+            }
+            return match key {
+                Key::Borrowed(s) => seed
+                    .deserialize(de::value::BorrowedStrDeserializer::new(s))
+                    .map(Some),
+                Key::Owned(s) => seed.deserialize(s.into_deserializer()).map(Some),
+            };
+        }
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
+        self.map.next_value_seed(seed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scan_finds_depth_and_lone_surrogates() {
+        let s = scan(r#"{"a": [[["\ud800", "\ud83d\ude00", "\\ud800", "\udc00x"]]]}"#);
+        assert_eq!(s.depth, 4);
+        assert_eq!(
+            s.repaired.as_deref(),
+            Some(r#"{"a": [[["\ufffd", "\ud83d\ude00", "\\ud800", "\ufffdx"]]]}"#)
+        );
+        assert!(scan(r#"{"a": "[[[{"}"#).depth == 1);
+    }
+
+    #[test]
+    fn bom_and_bad_utf8() {
+        assert_eq!(text(b"\xEF\xBB\xBF{}").text, "{}");
+        let bad = text(b"{\"a\": \"\xff\"}");
+        assert_eq!(bad.problem.map(|e| e.code), Some(Code::InvalidUtf8));
+    }
+}

@@ -1,0 +1,316 @@
+//! Payloads the runtime's own deserializer would have refused, the reply budget and the
+//! smaller defects of issue 11, through the handler in-process on the baked index: every
+//! payload gets our error shape, an HTTP-shaped event always gets an HTTP response.
+
+#[path = "lambda_support.rs"]
+mod support;
+
+use plan_index::lambda::{self, Context, Publisher};
+use plan_index_api::ApiError;
+use plan_index_core::BakedIndex;
+use serde_json::{Value, json};
+use support::{assert_error, http, parts};
+
+fn index() -> &'static BakedIndex {
+    plan_index::baked().expect("baked index")
+}
+
+async fn call_with(ctx: &Context<'_>, payload: &[u8]) -> Result<Value, ApiError> {
+    let response = lambda::handle_payload(index(), ctx, payload).await?;
+    Ok(serde_json::from_str(&response.to_json()?).expect("replies are JSON"))
+}
+
+async fn call(payload: &[u8]) -> Result<Value, ApiError> {
+    let publisher = Publisher::disabled();
+    let mut ctx = Context::new("test", &publisher);
+    ctx.metrics = false;
+    ctx.memory_mb = Some(512);
+    call_with(&ctx, payload).await
+}
+
+fn nested(depth: usize) -> String {
+    format!("{}1{}", "[".repeat(depth), "]".repeat(depth))
+}
+
+fn knowledge_vector() -> Vec<f32> {
+    index()
+        .collection("knowledge")
+        .expect("knowledge collection")
+        .vector(0)
+        .to_vec()
+}
+
+#[tokio::test]
+async fn too_deep_is_our_error_on_every_carrier() {
+    let deep = format!(
+        r#"{{"action": "search", "collection": "knowledge", "like": "x", "where": {{"a": {}}}}}"#,
+        nested(200)
+    );
+    let direct = call(deep.as_bytes()).await.expect("answered");
+    assert_eq!(direct["error"]["code"], "json_too_deep", "{direct}");
+    let body = format!(
+        r#"{{"collection": "knowledge", "like": "x", "where": {{"a": {}}}}}"#,
+        nested(200)
+    );
+    let event = http("POST", "/v1/search", Some(&body)).to_string();
+    assert_error(
+        &call(event.as_bytes()).await.expect("answered"),
+        400,
+        "json_too_deep",
+    );
+    // A deep envelope (inside requestContext) still gets an HTTP response.
+    let mut deep_envelope = http("GET", "/health", None);
+    deep_envelope["requestContext"]["authorizer"] = json!({"lambda": {}});
+    let text = deep_envelope.to_string().replace(
+        r#""lambda":{}"#,
+        &format!(r#""lambda":{}1{}"#, r#"{"a":"#.repeat(300), "}".repeat(300)),
+    );
+    let response = call(text.as_bytes()).await.expect("answered");
+    assert_error(&response, 400, "json_too_deep");
+    // 127 levels in all are still decoded (then refused for what they say).
+    let ok_depth = format!(
+        r#"{{"action": "search", "collection": "knowledge", "like": "x", "where": {{"a": {}}}}}"#,
+        nested(125)
+    );
+    let answer = call(ok_depth.as_bytes()).await.expect("answered");
+    assert_ne!(answer["error"]["code"], "json_too_deep", "{answer}");
+}
+
+#[tokio::test]
+async fn lone_surrogates_are_replaced() {
+    let direct = br#"{"action": "search", "collection": "\ud800", "like": "x"}"#;
+    let answer = call(direct).await.expect("answered");
+    assert_eq!(answer["error"]["code"], "unknown_collection", "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains('\u{fffd}'))
+    );
+    let event = http(
+        "POST",
+        "/v1/search",
+        Some(r#"{"collection": "\udc00", "like": "x"}"#),
+    );
+    assert_error(
+        &call(event.to_string().as_bytes()).await.expect("answered"),
+        404,
+        "unknown_collection",
+    );
+}
+
+#[tokio::test]
+async fn bom_and_invalid_utf8() {
+    let (collection, like) = (
+        "knowledge",
+        index()
+            .collection("knowledge")
+            .expect("c")
+            .item(0)
+            .id
+            .clone(),
+    );
+    let body = format!(
+        "\u{feff}{}",
+        json!({"collection": collection, "like": like, "k": 2})
+    );
+    let (status, _, answer) = parts(
+        &call(
+            http("POST", "/v1/search", Some(&body))
+                .to_string()
+                .as_bytes(),
+        )
+        .await
+        .expect("answered"),
+    );
+    assert_eq!(status, 200, "{answer}");
+    let mut payload = b"\xEF\xBB\xBF".to_vec();
+    payload.extend_from_slice(br#"{"action": "health"}"#);
+    assert_eq!(call(&payload).await.expect("health")["status"], "ok");
+    let bad = b"{\"action\": \"search\", \"collection\": \"\xff\", \"like\": \"x\"}";
+    assert_eq!(
+        call(bad).await.expect("answered")["error"]["code"],
+        "invalid_utf8"
+    );
+    let mut event = http("POST", "/v1/search", Some("{}"))
+        .to_string()
+        .into_bytes();
+    let at = event
+        .windows(6)
+        .position(|w| w == b"\"POST\"")
+        .expect("method")
+        + 1;
+    event.insert(at + 4, 0xff);
+    let response = call(&event).await.expect("an HTTP event answers");
+    assert_error(&response, 400, "invalid_utf8");
+    for not_json in [&b"{not json"[..], b"", b"\xff\xfe"] {
+        let e = call(not_json).await.expect_err("a function error");
+        assert!(
+            ["malformed_json", "unsupported_event", "invalid_utf8"].contains(&e.code.as_str()),
+            "{e}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn k_and_min_score_messages() {
+    let vector = knowledge_vector();
+    let k = json!({"action": "search", "collection": "knowledge", "vector": vector, "k": 1e308});
+    let answer = call(k.to_string().as_bytes()).await.expect("answered");
+    assert_eq!(answer["error"]["code"], "invalid_k");
+    let message = answer["error"]["message"].as_str().expect("message");
+    assert!(
+        message.len() < 100 && message.contains("e+308"),
+        "{message}"
+    );
+    let text = format!(
+        r#"{{"action": "search", "collection": "knowledge", "vector": {}, "min_score": 1e39}}"#,
+        json!(vector)
+    );
+    let answer = call(text.as_bytes()).await.expect("answered");
+    assert_eq!(answer["error"]["code"], "invalid_request", "{answer}");
+    let message = answer["error"]["message"].as_str().expect("message");
+    assert!(message.contains("out of f32 range"), "{message}");
+}
+
+#[tokio::test]
+async fn replies_are_refused_before_they_exceed_lambda() {
+    let vector = knowledge_vector();
+    let batch: Vec<&[f32]> = vec![&vector; 100];
+    let body = json!({"collection": "knowledge", "vector": batch, "k": 10000}).to_string();
+    let response = call(
+        http("POST", "/v1/search", Some(&body))
+            .to_string()
+            .as_bytes(),
+    )
+    .await
+    .expect("answered");
+    assert_error(&response, 413, "reply_too_large");
+    let (_, _, error) = parts(&response);
+    let message = error["error"]["message"].as_str().expect("message");
+    assert!(message.contains("ask for k <="), "{message}");
+    let direct = json!({"action": "search", "collection": "knowledge", "vector": vec![&vector; 1000], "k": 10000});
+    let answer = call(direct.to_string().as_bytes()).await.expect("answered");
+    assert_eq!(answer["error"]["code"], "reply_too_large");
+    // The largest k the message offers is accepted, and its reply fits.
+    let k_fits: usize = message
+        .split("ask for k <= ")
+        .nth(1)
+        .and_then(|m| m.split_whitespace().next())
+        .and_then(|k| k.parse().ok())
+        .expect("k in message");
+    assert!(k_fits >= 1);
+    let body = json!({"collection": "knowledge", "vector": batch, "k": k_fits}).to_string();
+    let response = lambda::handle_payload(
+        index(),
+        &{
+            let publisher = Box::leak(Box::new(Publisher::disabled()));
+            let mut ctx = Context::new("t", publisher);
+            ctx.metrics = false;
+            ctx.memory_mb = Some(512);
+            ctx
+        },
+        http("POST", "/v1/search", Some(&body))
+            .to_string()
+            .as_bytes(),
+    )
+    .await
+    .expect("answered");
+    let json = response.to_json().expect("encodes");
+    assert!(json.len() <= lambda::SYNC_LIMIT, "{} bytes", json.len());
+    let answer: Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(answer["statusCode"], 200);
+    // A small function refuses earlier: half of 128 MB at the measured cost per reply byte.
+    let publisher = Publisher::disabled();
+    let mut small = Context::new("t", &publisher);
+    small.metrics = false;
+    small.memory_mb = Some(16);
+    let response = call_with(
+        &small,
+        http("POST", "/v1/search", Some(&body))
+            .to_string()
+            .as_bytes(),
+    )
+    .await
+    .expect("answered");
+    assert_error(&response, 413, "reply_too_large");
+}
+
+/// `text` with the timing fields' values blanked (they differ between two runs).
+fn untimed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = ["\"search_us\":", "\"compute_us\":"]
+        .iter()
+        .filter_map(|k| rest.find(k).map(|i| (i, k.len())))
+        .min()
+    {
+        let (i, len) = at;
+        out.push_str(&rest[..i + len]);
+        rest = &rest[i + len..];
+        let end = rest.find([',', '}']).unwrap_or(rest.len());
+        out.push('0');
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test]
+async fn one_encoder_for_every_carrier() {
+    let like = index()
+        .collection("knowledge")
+        .expect("c")
+        .item(0)
+        .id
+        .clone();
+    let requests = [
+        (
+            "search",
+            json!({"collection": "knowledge", "like": like, "k": 5}),
+        ),
+        (
+            "plan",
+            json!({"race": "marathon", "weeks": 16, "level": "intermediate"}),
+        ),
+    ];
+    for (name, request) in requests {
+        let path = format!("/v1/{name}");
+        let response = call(
+            http("POST", &path, Some(&request.to_string()))
+                .to_string()
+                .as_bytes(),
+        )
+        .await
+        .expect("answered");
+        let http_body = untimed(response["body"].as_str().expect("body"));
+        let mut direct = request.clone();
+        direct["action"] = name.into();
+        let reply = lambda::handle_payload(index(), &quiet(), direct.to_string().as_bytes())
+            .await
+            .expect("answered")
+            .to_json()
+            .expect("encodes");
+        assert_eq!(untimed(&reply), http_body, "{name}: direct vs HTTP");
+        // What the CLI's --json prints: the same reply through plan_index_api::encode.
+        let action = plan_index_api::action::action(
+            name,
+            plan_index_api::Body::Bytes(request.to_string().as_bytes()),
+        )
+        .expect("decodes");
+        let publishing = plan_index_api::Publishing::default();
+        let runtime = plan_index_api::Runtime {
+            cold_start: false,
+            publishing: &publishing,
+        };
+        let cli = plan_index_api::action::run(index(), runtime, action).expect("runs");
+        let cli = plan_index_api::encode(&cli).expect("encodes");
+        assert_eq!(untimed(&cli), http_body, "{name}: CLI vs HTTP");
+    }
+}
+
+fn quiet() -> Context<'static> {
+    let publisher = Box::leak(Box::new(Publisher::disabled()));
+    let mut ctx = Context::new("t", publisher);
+    ctx.metrics = false;
+    ctx
+}
