@@ -40,6 +40,8 @@ pub enum Route {
     Search,
     /// `POST /v1/plan`.
     Plan,
+    /// `GET /openapi.json`: the contract (openapi.yaml).
+    OpenApi,
 }
 
 /// Path, method and route of every endpoint.
@@ -48,6 +50,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("/v1/collections", "GET", Route::Collections),
     ("/v1/search", "POST", Route::Search),
     ("/v1/plan", "POST", Route::Plan),
+    ("/openapi.json", "GET", Route::OpenApi),
 ];
 
 /// The parts of an HTTP event the routes need, whichever payload format carried them.
@@ -188,8 +191,14 @@ impl HttpRequest {
             return Err(ApiError::new(
                 Code::UnknownRoute,
                 format!(
-                    "no route {} {}; routes: GET /health, GET /v1/collections, POST /v1/search, POST /v1/plan",
-                    self.method, self.path
+                    "no route {} {}; routes: {}",
+                    self.method,
+                    self.path,
+                    ROUTES
+                        .iter()
+                        .map(|(path, method, _)| format!("{method} {path}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         };
@@ -204,6 +213,7 @@ impl HttpRequest {
             Route::Collections => Ok(Action::Collections),
             Route::Search => action::action("search", Body::Bytes(&self.body()?)),
             Route::Plan => action::action("plan", Body::Bytes(&self.body()?)),
+            Route::OpenApi => Ok(Action::OpenApi),
         }
     }
 

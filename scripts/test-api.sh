@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# An API tester nobody here wrote: schemathesis generates requests from openapi.yaml (valid and
+# invalid bodies, edge values, other methods) and sends them to the release function through
+# `cargo lambda watch`'s Function URL endpoint (/lambda-url/<function>/...). Every answer must
+# have a status the spec documents for that operation, a documented content type and headers,
+# a body that matches the spec's schema, and no 5xx; the function process must survive all of
+# it. Ends with `api: N passed, M failed` (N, M: generated test cases).
+#
+#   bash scripts/test-api.sh [max examples per operation and phase, default 100]
+#
+# Emulator quirks this works around (cargo-lambda 1.9's Function URL emulation, not Lambda's):
+# - The function name in the URL must be the one the process registered with
+#   (AWS_LAMBDA_FUNCTION_NAME, `_` from scripts/emulator.py); the spec is served from
+#   /lambda-url/_/ so schemathesis gets that as its base URL.
+# - The emulator has no Function URL of its own for HEAD, OPTIONS and TRACE semantics; it
+#   forwards every method as the event's requestContext.http.method, so the function answers
+#   them (405 with Allow), which is what a deployed Function URL does too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.venv/bin:$PATH"
+examples="${1:-100}"
+
+command -v cargo-lambda >/dev/null || { echo "error: no cargo-lambda in .venv; run scripts/test.sh (it installs scripts/requirements-test.txt)" >&2; exit 1; }
+command -v schemathesis >/dev/null || { echo "error: no schemathesis in .venv; run scripts/test.sh (it installs scripts/requirements-test.txt)" >&2; exit 1; }
+
+# The function as index/ bakes it (not a PLAN_INDEX_DIR left over from another step).
+env -u PLAN_INDEX_DIR cargo build --release --quiet --bin plan-index-lambda
+
+python3 - "$examples" <<'PY'
+import json, os, subprocess, sys, tempfile, time, xml.etree.ElementTree as ET
+
+sys.path.insert(0, "scripts")
+from emulator import Emulator
+
+examples = sys.argv[1]
+checks = ",".join([
+    "not_a_server_error",            # no 5xx, ever
+    "status_code_conformance",       # only statuses the operation documents
+    "content_type_conformance",      # only documented media types
+    "response_headers_conformance",  # documented headers (x-request-id, Allow on 405) present and valid
+    "response_schema_conformance",   # bodies match the schemas
+    "negative_data_rejection",       # a request the schema forbids is refused with a 4xx
+    "unsupported_method",            # other methods: 405 with Allow
+    "allow_header_conformance",
+])
+with Emulator() as emu, tempfile.TemporaryDirectory() as out:
+    base = f"{emu.url}/lambda-url/_"
+    function = emu.spawn(["target/release/plan-index-lambda"], env=emu.function_env(log="warn"))
+    deadline = time.time() + 60
+    while emu.request("GET", "/lambda-url/_/health", timeout=10)[0] != 200:
+        if time.time() > deadline or function.poll() is not None:
+            sys.exit("error: the function did not answer GET /health through the emulator:\n"
+                     + "".join(emu.logs[-20:]))
+        time.sleep(0.2)
+    # The spec the function serves is the one tested (and it must equal openapi.yaml).
+    status, served = emu.request("GET", "/lambda-url/_/openapi.json")
+    spec = os.path.join(out, "openapi.json")
+    with open(spec, "w") as f:
+        f.write(served)
+    junit = os.path.join(out, "junit.xml")
+    started = time.time()
+    run = subprocess.run(
+        ["schemathesis", "run", spec, "--url", base, "--checks", checks,
+         "--max-examples", examples, "--seed", "20261202", "--workers", "2",
+         "--request-timeout", "60", "--suppress-health-check", "too_slow,filter_too_much",
+         "--report", "junit", "--report-junit-path", junit, "--no-color"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True)
+    took = time.time() - started
+    print(run.stdout[-6000:])
+    if run.returncode not in (0, 1):
+        print(run.stderr[-3000:])
+    alive = function.poll() is None
+    # The summary line "Test cases: N generated, N passed, M failed ..." counts every request.
+    passed = failed = 0
+    for line in run.stdout.splitlines():
+        if line.strip().startswith("Test cases:"):
+            parts = dict((w.split()[1].strip(",."), int(w.split()[0]))
+                         for w in line.split(":", 1)[1].split(",") if w.split() and w.split()[0].isdigit())
+            passed, failed = parts.get("passed", 0), parts.get("failed", 0)
+    if not alive:
+        print("FAIL: the function process died during the run")
+        failed += 1
+    if run.returncode != 0 and failed == 0:
+        print(f"FAIL: schemathesis exited {run.returncode}")
+        failed += 1
+    print(f"schemathesis: {took:.0f} s, max {examples} examples per operation and phase, "
+          f"function process {'alive' if alive else 'DEAD'} (pid {function.pid})")
+    print(f"api: {passed} passed, {failed} failed")
+    sys.exit(1 if failed else 0)
+PY
