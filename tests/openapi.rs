@@ -100,7 +100,11 @@ fn required_field<T: DeserializeOwned + std::fmt::Debug>() -> String {
 fn the_served_spec_is_openapi_yaml() {
     let served = spec();
     assert_eq!(served, source());
-    assert!(served["openapi"].as_str().is_some_and(|v| v.starts_with("3.1.")));
+    assert!(
+        served["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1."))
+    );
 }
 
 #[test]
@@ -121,7 +125,10 @@ fn every_route_is_a_path_with_its_method_and_back() {
                 .map(move |m| (path.clone(), m.to_string()))
         })
         .collect();
-    assert_eq!(routes, operations, "ROUTES (left) against openapi.yaml paths (right)");
+    assert_eq!(
+        routes, operations,
+        "ROUTES (left) against openapi.yaml paths (right)"
+    );
 }
 
 #[test]
@@ -158,8 +165,15 @@ fn request_schemas_have_exactly_the_fields_the_types_accept() {
         ),
     ] {
         let schema = schema(&spec, name);
-        assert_eq!(properties(schema), accepted, "{name}: spec (left), Rust type (right)");
-        assert_eq!(schema["additionalProperties"], false, "{name} denies unknown fields");
+        assert_eq!(
+            properties(schema),
+            accepted,
+            "{name}: spec (left), Rust type (right)"
+        );
+        assert_eq!(
+            schema["additionalProperties"], false,
+            "{name} denies unknown fields"
+        );
         assert!(
             strings(&schema["required"]).contains(&required),
             "{name}: {required} is required by the type"
@@ -189,7 +203,10 @@ fn vocabulary_and_limits_are_the_rust_ones() {
     }
     let plan = &schema(&spec, "PlanRequest")["properties"];
     assert_eq!(bounds(&plan["weeks"]), (MIN_WEEKS as f64, MAX_WEEKS as f64));
-    assert_eq!(bounds(&plan["days_per_week"]), (MIN_DAYS as f64, MAX_DAYS as f64));
+    assert_eq!(
+        bounds(&plan["days_per_week"]),
+        (MIN_DAYS as f64, MAX_DAYS as f64)
+    );
     assert_eq!(bounds(&plan["weekly_km"]), (0.0, MAX_WEEKLY_KM));
     assert_eq!(bounds(&plan["long_run_km"]), (0.0, MAX_LONG_RUN_KM));
     let search = &schema(&spec, "SearchRequest")["properties"];
@@ -214,7 +231,11 @@ fn vocabulary_and_limits_are_the_rust_ones() {
             };
             *slot = Some(value.to_string());
             let resolved = plan_index_plan::request::resolve(&request);
-            assert_eq!(resolved.is_ok(), allowed.contains(value), "{field} {value:?}");
+            assert_eq!(
+                resolved.is_ok(),
+                allowed.contains(value),
+                "{field} {value:?}"
+            );
         }
     }
 }
@@ -242,7 +263,13 @@ fn escape(token: &str) -> String {
 
 /// The JSON pointer of the schema documenting `status` with `content_type` on `method path`,
 /// following the response's `$ref`.
-fn response_schema(spec: &Value, path: &str, method: &str, status: u16, content_type: &str) -> String {
+fn response_schema(
+    spec: &Value,
+    path: &str,
+    method: &str,
+    status: u16,
+    content_type: &str,
+) -> String {
     let mut location = format!(
         "/paths/{}/{}/responses/{status}",
         escape(path),
@@ -273,7 +300,11 @@ fn assert_valid(spec: &Value, pointer: &str, instance: &Value, what: &str) {
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .take(5)
         .collect();
-    assert!(errors.is_empty(), "{what}: {errors:#?}\nreply: {}", truncate(instance));
+    assert!(
+        errors.is_empty(),
+        "{what}: {errors:#?}\nreply: {}",
+        truncate(instance)
+    );
 }
 
 fn truncate(value: &Value) -> String {
@@ -294,12 +325,24 @@ async fn exchange(
         event["headers"]["accept"] = accept.into();
     }
     let response = call(event).await;
-    let what = format!("{method} {path} {}", body.unwrap_or("").chars().take(80).collect::<String>());
-    assert_eq!(response["statusCode"], status, "{what}: {}", truncate(&response));
+    let what = format!(
+        "{method} {path} {}",
+        body.unwrap_or("").chars().take(80).collect::<String>()
+    );
+    assert_eq!(
+        response["statusCode"],
+        status,
+        "{what}: {}",
+        truncate(&response)
+    );
     let headers = &response["headers"];
     assert!(headers["x-request-id"].is_string(), "{what}: x-request-id");
     let content_type = headers["content-type"].as_str().expect("content-type");
-    let media = content_type.split(';').next().unwrap_or(content_type).trim();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or(content_type)
+        .trim();
     let text = response["body"].as_str().expect("a text body");
     let instance = if media == "application/json" {
         serde_json::from_str(text).expect("a JSON body")
@@ -310,7 +353,13 @@ async fn exchange(
         .iter()
         .find(|(p, _, _)| *p == path)
         .map_or(path, |(p, _, _)| *p);
-    let pointer = response_schema(spec, route_path, method_of(route_path, method), status, media);
+    let pointer = response_schema(
+        spec,
+        route_path,
+        method_of(route_path, method),
+        status,
+        media,
+    );
     assert_valid(spec, &pointer, &instance, &what);
     if status == 405 {
         let allow = headers["allow"].as_str().expect("405 has Allow");
@@ -337,7 +386,10 @@ async fn replies_of_every_route_match_the_spec() {
     let health = exchange(&spec, ("GET", "/health"), None, None, 200).await;
     let hash = health["index_hash"].clone();
     let collections = exchange(&spec, ("GET", "/v1/collections"), None, None, 200).await;
-    assert_eq!(collections["index_hash"], hash, "collections carry the index hash");
+    assert_eq!(
+        collections["index_hash"], hash,
+        "collections carry the index hash"
+    );
     let served = exchange(&spec, ("GET", "/openapi.json"), None, None, 200).await;
     assert_eq!(served, source());
     exchange(&spec, ("POST", "/health"), Some("{}"), None, 405).await;
@@ -353,30 +405,78 @@ async fn replies_of_every_route_match_the_spec() {
     let plain = r#"{"race": "5k", "race_date": "2030-06-02", "start_date": "2030-03-01", "ctl": 70, "goal_time": "0:21:00"}"#;
     exchange(&spec, ("POST", "/v1/plan"), Some(plain), None, 200).await;
     let brief = r#"{"race": "10k", "weeks": 8, "level": "beginner"}"#;
-    exchange(&spec, ("POST", "/v1/plan"), Some(brief), Some("text/calendar"), 200).await;
-    exchange(&spec, ("POST", "/v1/plan"), Some(r#"{"race": "mile", "weeks": 8, "level": "beginner"}"#), None, 422).await;
-    exchange(&spec, ("POST", "/v1/plan"), Some(r#"{"race": "10k"}"#), None, 400).await;
+    exchange(
+        &spec,
+        ("POST", "/v1/plan"),
+        Some(brief),
+        Some("text/calendar"),
+        200,
+    )
+    .await;
+    exchange(
+        &spec,
+        ("POST", "/v1/plan"),
+        Some(r#"{"race": "mile", "weeks": 8, "level": "beginner"}"#),
+        None,
+        422,
+    )
+    .await;
+    exchange(
+        &spec,
+        ("POST", "/v1/plan"),
+        Some(r#"{"race": "10k"}"#),
+        None,
+        400,
+    )
+    .await;
 
     // Searches by an item's id, by its vector, as a batch, and by a baked text.
     let philosophy = &plan["philosophy"];
     let like = json!({"collection": "philosophies", "like": philosophy["id"], "k": 3}).to_string();
     let found = exchange(&spec, ("POST", "/v1/search"), Some(&like), None, 200).await;
-    assert_eq!(found["index_hash"], hash, "search replies carry the index hash");
+    assert_eq!(
+        found["index_hash"], hash,
+        "search replies carry the index hash"
+    );
     let dim = health["dim"].as_u64().expect("dim") as usize;
     let vector = vec![0.5_f32; dim];
-    let batch = json!({"collection": "knowledge", "vector": [vector, vector], "k": 2, "min_score": -1.0});
-    exchange(&spec, ("POST", "/v1/search"), Some(&batch.to_string()), None, 200).await;
+    let batch =
+        json!({"collection": "knowledge", "vector": [vector, vector], "k": 2, "min_score": -1.0});
+    exchange(
+        &spec,
+        ("POST", "/v1/search"),
+        Some(&batch.to_string()),
+        None,
+        200,
+    )
+    .await;
     let text = json!({"collection": "knowledge", "text": philosophy["query"], "k": 2, "where": {"audience": "intermediate"}});
-    let answered = exchange(&spec, ("POST", "/v1/search"), Some(&text.to_string()), None, 200).await;
+    let answered = exchange(
+        &spec,
+        ("POST", "/v1/search"),
+        Some(&text.to_string()),
+        None,
+        200,
+    )
+    .await;
     assert_eq!(answered["embedded"], "baked");
 
     for (body, status) in [
         (r#"{"collection": "no_such", "like": "x"}"#.to_string(), 404),
-        (r#"{"collection": "philosophies", "like": "no_such_id"}"#.to_string(), 404),
+        (
+            r#"{"collection": "philosophies", "like": "no_such_id"}"#.to_string(),
+            404,
+        ),
         (r#"{"collection": "#.to_string(), 400),
         ("  ".to_string(), 400),
-        (r#"{"collection": "philosophies", "like": "x", "colour": 1}"#.to_string(), 422),
-        (r#"{"collection": "philosophies", "vector": [1, 2]}"#.to_string(), 422),
+        (
+            r#"{"collection": "philosophies", "like": "x", "colour": 1}"#.to_string(),
+            422,
+        ),
+        (
+            r#"{"collection": "philosophies", "vector": [1, 2]}"#.to_string(),
+            422,
+        ),
         (r#"[1, 2]"#.to_string(), 422),
         (" ".repeat(lambda::http::MAX_BODY_BYTES + 1), 413),
     ] {

@@ -9,11 +9,15 @@ fn main() {
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let spec = manifest.join("../../openapi.yaml");
     println!("cargo:rerun-if-changed={}", spec.display());
-    let text = fs::read_to_string(&spec)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", spec.display()));
+    let text =
+        fs::read_to_string(&spec).unwrap_or_else(|e| panic!("cannot read {}: {e}", spec.display()));
     let value: serde_json::Value = serde_yaml::from_str(&text)
         .unwrap_or_else(|e| panic!("{} is not valid YAML: {e}", spec.display()));
-    if value.get("openapi").and_then(serde_json::Value::as_str).is_none() {
+    if value
+        .get("openapi")
+        .and_then(serde_json::Value::as_str)
+        .is_none()
+    {
         panic!("{} has no `openapi` version field", spec.display());
     }
     let json = serde_json::to_string(&value).expect("a parsed YAML document encodes as JSON");
