@@ -6,7 +6,7 @@
 # a body that matches the spec's schema, and no 5xx; the function process must survive all of
 # it. Ends with `api: N passed, M failed` (N, M: generated test cases).
 #
-#   bash scripts/test-api.sh [max examples per operation and phase, default 100]
+#   bash scripts/test-api.sh [max examples per operation and phase, default 500]
 #
 # Emulator quirks this works around (cargo-lambda 1.9's Function URL emulation, not Lambda's):
 # - The function name in the URL is the one the process registered with
@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
-examples="${1:-100}"
+examples="${1:-500}"
 
 command -v cargo-lambda >/dev/null || { echo "error: no cargo-lambda in .venv; run scripts/test.sh (it installs scripts/requirements-test.txt)" >&2; exit 1; }
 command -v schemathesis >/dev/null || { echo "error: no schemathesis in .venv; run scripts/test.sh (it installs scripts/requirements-test.txt)" >&2; exit 1; }
