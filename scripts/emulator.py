@@ -142,3 +142,108 @@ class Emulator:
             raise SystemExit(f"error: the function did not answer its first invoke within "
                              f"{timeout} s:\n{tail}")
         return answer["reply"], (answer["at"] - started) * 1000
+
+
+class FunctionUrlProxy:
+    """A local HTTP endpoint in front of the emulator's Function URL (`/lambda-url/<fn>/...`).
+
+    Every request goes through the emulator's Function URL unchanged, except one kind:
+    cargo-lambda 1.9 cannot put a body that is not UTF-8 into its event and answers it with its
+    own `500 {"type": "https://httpstatuses.com/500", ...}` (text/plain, no x-request-id), without
+    calling the function. A real Function URL base64-encodes such a body (`isBase64Encoded`), so
+    for those the proxy builds that payload-2.0 event itself and sends it through the Invoke API,
+    turning the proxy response back into HTTP. `proxy.stats` counts both paths.
+
+        with Emulator() as emu, FunctionUrlProxy(emu) as proxy:
+            urllib.request.urlopen(proxy.url + "/health")
+    """
+
+    def __init__(self, emulator, function="_"):
+        self.emulator = emulator
+        self.function = function
+        self.stats = {"forwarded": 0, "base64_events": 0}
+        self.server = None
+
+    def __enter__(self):
+        import http.server
+
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_):
+                pass
+
+            def handle_one(self):
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                status, headers, payload = proxy.answer(self.command, self.path, dict(self.headers), body)
+                self.send_response(status)
+                for name, value in headers.items():
+                    if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                        self.send_header(name, value)
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+
+            def __getattr__(self, name):
+                if name.startswith("do_"):
+                    return self.handle_one
+                raise AttributeError(name)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *_):
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def answer(self, method, target, headers, body):
+        """Status, headers and body bytes for one request."""
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError:
+            self.stats["base64_events"] += 1
+            return self.as_event(method, target, headers, body)
+        self.stats["forwarded"] += 1
+        req = urllib.request.Request(f"{self.emulator.url}/lambda-url/{self.function}{target}",
+                                     data=body if body or method not in ("GET", "HEAD") else None,
+                                     method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def as_event(self, method, target, headers, body):
+        """The request as the payload-2.0 event a Function URL sends, invoked directly."""
+        import base64
+        path, _, query = target.partition("?")
+        event = {
+            "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
+            "headers": {k.lower(): v for k, v in headers.items()},
+            "requestContext": {
+                "accountId": "anonymous", "apiId": "proxy", "domainName": "proxy.lambda-url.us-east-1.on.aws",
+                "domainPrefix": "proxy", "requestId": "function-url-proxy", "routeKey": "$default",
+                "stage": "$default", "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+                "timeEpoch": int(time.time() * 1000),
+                "http": {"method": method, "path": path, "protocol": "HTTP/1.1",
+                         "sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            },
+            "body": base64.b64encode(body).decode(), "isBase64Encoded": True,
+        }
+        status, text = self.emulator.invoke_raw(json.dumps(event))
+        if status != 200:
+            return status, {"content-type": "application/json"}, text.encode()
+        reply = json.loads(text)
+        payload = reply.get("body") or ""
+        payload = base64.b64decode(payload) if reply.get("isBase64Encoded") else payload.encode()
+        return reply.get("statusCode", 500), reply.get("headers") or {}, payload

@@ -51,6 +51,9 @@ bash scripts/check-reference.sh | tee -a "$log"
 step "plan-index-core built for aarch64, its tests under qemu (the NEON kernels)"
 bash scripts/test-aarch64.sh 2>&1 | tee -a "$log"
 
+step "the HTTP contract: schemathesis from openapi.yaml against the function's Function URL (emulator)"
+bash scripts/test-api.sh | tee -a "$log"
+
 step "the deployable artifact: sam build (arm64, model layer), then its bootstrap under qemu"
 t0=$SECONDS
 bash scripts/build-lambda.sh
@@ -58,5 +61,5 @@ bash scripts/test-arm64.sh | tee -a "$log"
 echo "build-lambda.sh + test-arm64.sh: $((SECONDS - t0)) s"
 
 # One closing line over every runner above (pipefail already stopped on any failure).
-awk '/^test result:/ {p += $4; f += $6} /^reference: / {p += $2; f += $4} /^arm64: / {p += $2; f += $4}
+awk '/^test result:/ {p += $4; f += $6} /^reference: / {p += $2; f += $4} /^arm64: / {p += $2; f += $4} /^api: / {p += $2; f += $4}
      END {printf "summary: %d passed, %d failed\n", p, f}' "$log"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Validates template.yaml offline: `sam validate --lint`, then SAM's own translator expands the
 # serverless resources and cfn-lint checks the plain CloudFormation it produced (cfn-lint alone
-# does not look inside AWS::Serverless resources). Needs .venv from scripts/test.sh.
+# does not look inside AWS::Serverless resources); last, the HTTP API's routes are checked
+# against openapi.yaml. Needs .venv from scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.venv/bin
@@ -38,4 +39,26 @@ print(f"translated: {len(translated['Resources'])} resources ({', '.join(kinds)}
 PY
 
 "$venv/cfn-lint" --regions "$AWS_DEFAULT_REGION" -- "$out/translated.json"
-echo "$template: sam validate --lint, samtranslator and cfn-lint all pass"
+
+# The HTTP API against the contract: every operation of openapi.yaml has a route of the same
+# method and path in the template's HTTP API, and the template routes nothing the spec lacks.
+"$venv/python" - "$template" openapi.yaml <<'PY'
+import sys
+import yaml
+from samtranslator.yaml_helper import yaml_parse
+
+with open(sys.argv[1]) as f:
+    template = yaml_parse(f.read())
+with open(sys.argv[2]) as f:
+    spec = yaml.safe_load(f)
+methods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+operations = {f"{m.upper()} {path}" for path, item in spec["paths"].items() for m in item if m in methods}
+routes = {r["Properties"]["RouteKey"] for r in template["Resources"].values()
+          if r["Type"] == "AWS::ApiGatewayV2::Route"}
+missing, extra = sorted(operations - routes), sorted(routes - operations)
+if missing or extra:
+    sys.exit(f"error: template.yaml's HTTP API and openapi.yaml disagree: no route for {missing}, "
+             f"routes the spec lacks {extra}")
+print(f"HTTP API routes = openapi.yaml operations ({len(routes)}: {', '.join(sorted(routes))})")
+PY
+echo "$template: sam validate --lint, samtranslator, cfn-lint and the openapi.yaml routes all pass"

@@ -22,7 +22,7 @@ fn result_type(action: &Action) -> &'static str {
     match action {
         Action::Search(_) => "SearchResult",
         Action::Plan(_) => "PlanResult",
-        Action::Health | Action::Collections => "InfoResult",
+        Action::Health | Action::Collections | Action::OpenApi => "InfoResult",
     }
 }
 

@@ -47,6 +47,8 @@ pub enum Route {
     Search,
     /// `POST /v1/plan`.
     Plan,
+    /// `GET /openapi.json`: the contract (openapi.yaml).
+    OpenApi,
 }
 
 /// Path, method and route of every endpoint.
@@ -55,6 +57,7 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
     ("/v1/collections", "GET", Route::Collections),
     ("/v1/search", "POST", Route::Search),
     ("/v1/plan", "POST", Route::Plan),
+    ("/openapi.json", "GET", Route::OpenApi),
 ];
 
 /// The parts of an HTTP event the routes need, whichever payload format carried them.
@@ -193,8 +196,14 @@ impl HttpRequest {
             return Err(ApiError::new(
                 Code::UnknownRoute,
                 format!(
-                    "no route {} {}; routes: GET /health, GET /v1/collections, POST /v1/search, POST /v1/plan",
-                    self.method, self.path
+                    "no route {} {}; routes: {}",
+                    self.method,
+                    self.path,
+                    ROUTES
+                        .iter()
+                        .map(|(path, method, _)| format!("{method} {path}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         };
@@ -207,6 +216,7 @@ impl HttpRequest {
         let name = match route {
             Route::Health => return Ok(Action::Health),
             Route::Collections => return Ok(Action::Collections),
+            Route::OpenApi => return Ok(Action::OpenApi),
             Route::Search => "search",
             Route::Plan => "plan",
         };

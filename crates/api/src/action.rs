@@ -1,5 +1,5 @@
-//! The four things a caller can ask for (health, collections, search, plan), decoded from a
-//! body and run the same way whichever carrier brought them.
+//! The things a caller can ask for (health, collections, search, plan, the OpenAPI contract),
+//! decoded from a body and run the same way whichever carrier brought them.
 
 use std::collections::BTreeMap;
 
@@ -8,6 +8,7 @@ use plan_index_plan::{self as plan, Plan, PlanRequest};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::error::ApiError;
 use crate::round1;
@@ -24,6 +25,8 @@ pub enum Action {
     Search(SearchRequest),
     /// `POST /v1/plan`.
     Plan(PlanRequest),
+    /// `GET /openapi.json`.
+    OpenApi,
 }
 
 impl Action {
@@ -34,6 +37,7 @@ impl Action {
             Action::Collections => "collections",
             Action::Search(_) => "search",
             Action::Plan(_) => "plan",
+            Action::OpenApi => "openapi",
         }
     }
 }
@@ -119,6 +123,8 @@ pub enum Reply<'a> {
     Search(SearchResponse),
     /// A plan.
     Plan(Box<Plan>),
+    /// The OpenAPI contract, as built from `openapi.yaml`.
+    OpenApi(&'static RawValue),
 }
 
 impl Reply<'_> {
@@ -142,6 +148,7 @@ pub fn run<'a>(
         Action::Collections => Ok(Reply::Collections(collections(index))),
         Action::Search(request) => Ok(Reply::Search(search::run(index, request.into_spec()?)?)),
         Action::Plan(request) => Ok(Reply::Plan(Box::new(plan::plan(index, &request)?))),
+        Action::OpenApi => openapi().map(Reply::OpenApi),
     }
 }
 
@@ -161,6 +168,19 @@ pub fn run_within<'a>(
         }
         other => run(index, runtime, other),
     }
+}
+
+/// The top-level `openapi.yaml` as compact JSON, converted at build time (crates/api/build.rs).
+pub const OPENAPI_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/openapi.json"));
+
+/// The contract as a JSON value borrowed from the binary (encoded as is, never re-serialized).
+fn openapi() -> Result<&'static RawValue, ApiError> {
+    serde_json::from_str(OPENAPI_JSON).map_err(|e| {
+        ApiError::new(
+            Code::Internal,
+            format!("the built OpenAPI document does not parse: {e}"),
+        )
+    })
 }
 
 fn health<'a>(index: &'a BakedIndex, runtime: Runtime<'a>) -> Health<'a> {
@@ -306,9 +326,10 @@ pub fn action(name: &str, body: impl Decode) -> Result<Action, ApiError> {
         "collections" => Ok(Action::Collections),
         "search" => body.decode("search").map(Action::Search),
         "plan" => body.decode("plan").map(Action::Plan),
+        "openapi" => Ok(Action::OpenApi),
         other => Err(ApiError::new(
             Code::UnknownAction,
-            format!("unknown action {other:?}; use search, plan, health or collections"),
+            format!("unknown action {other:?}; use search, plan, health, collections or openapi"),
         )),
     }
 }

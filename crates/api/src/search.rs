@@ -108,6 +108,8 @@ pub struct SearchResponse {
     pub embedded: Option<EmbeddedBy>,
     /// Microseconds spent embedding and searching (no I/O, no JSON).
     pub search_us: f64,
+    /// Content hash of the index that answered (as in `/health` and plans).
+    pub index_hash: String,
 }
 
 impl SearchRequest {
@@ -239,6 +241,7 @@ pub fn run(index: &BakedIndex, spec: SearchSpec) -> Result<SearchResponse, ApiEr
         queries,
         embedded,
         search_us,
+        index_hash: index.content_hash(),
     })
 }
 
