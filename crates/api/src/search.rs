@@ -226,10 +226,10 @@ pub fn run(index: &BakedIndex, spec: SearchSpec) -> Result<SearchResponse, ApiEr
 pub fn result(collection: &Collection<'_>, hit: Hit) -> SearchResult {
     let item = collection.item(hit.row);
     SearchResult {
-        id: item.id.clone(),
+        id: item.id.to_string(),
         score: hit.score,
         metadata: item.metadata_json(),
-        text: item.text.clone(),
+        text: item.text.map(str::to_string),
         payload: item.payload_json(),
     }
 }

@@ -44,7 +44,7 @@ fn moved_binary_inspects_its_baked_index() {
 fn moved_binary_searches_like_an_item() {
     let index = plan_index::baked().expect("the library's baked index");
     let collection = index.collections().next().expect("at least one collection");
-    let id = &collection.item(0).id;
+    let id = collection.item(0).id;
     let (ok, response) = run_moved(&[
         "search",
         collection.name(),

@@ -17,7 +17,7 @@ use crate::rules::{self, pattern_of};
 use crate::vocab::{DAYS, HORIZON_DAYS, LEVELS, PHASES, PhaseKind, days_to_race, phase_kind};
 use crate::{Day, Passage, Plan, PlanError, PlanRequest, Selected, Week};
 use plan_index_core::search::{self, Filter, Hit, Query, Search};
-use plan_index_core::{BakedIndex, Collection, ItemMeta, MetaValue};
+use plan_index_core::{BakedIndex, Collection, Item, MetaRef, StrList};
 use plan_index_embed::{EmbeddedBy, QUERIES_COLLECTION, embed_query};
 
 /// Semantic plans list at most this many contradictions, then a count of the rest.
@@ -32,7 +32,7 @@ const MISSING: i64 = 1_000;
 /// A constraint that may be relaxed: 0 when the item meets it, else how far it is off.
 struct Soft<'f> {
     name: &'static str,
-    distance: &'f dyn Fn(&ItemMeta) -> i64,
+    distance: &'f dyn Fn(&Item<'_>) -> i64,
 }
 
 /// The collections a plan reads, and the per-plan search state.
@@ -52,18 +52,18 @@ fn filter(key: &str, value: &str) -> Filter {
     }
 }
 
-fn meta_str<'m>(item: &'m ItemMeta, key: &str) -> Option<&'m str> {
+fn meta_str<'m>(item: &Item<'m>, key: &str) -> Option<&'m str> {
     item.metadata.get(key)?.as_str()
 }
 
-fn meta_int(item: &ItemMeta, key: &str) -> Option<i64> {
+fn meta_int(item: &Item<'_>, key: &str) -> Option<i64> {
     item.metadata.get(key)?.as_int()
 }
 
-fn meta_list<'m>(item: &'m ItemMeta, key: &str) -> &'m [String] {
+fn meta_list<'m>(item: &Item<'m>, key: &str) -> StrList<'m> {
     match item.metadata.get(key) {
-        Some(MetaValue::List(values)) => values,
-        _ => &[],
+        Some(MetaRef::List(values)) => values,
+        _ => StrList::default(),
     }
 }
 
@@ -85,20 +85,12 @@ fn ordinal_distance<'s>(
 }
 
 /// How far `level` is from the levels an item lists (0 when listed).
-fn level_distance(item: &ItemMeta, level: &str) -> i64 {
-    ordinal_distance(strs(meta_list(item, "levels")), level, &LEVELS)
+fn level_distance(item: &Item<'_>, level: &str) -> i64 {
+    ordinal_distance(meta_list(item, "levels").iter(), level, &LEVELS)
 }
 
-fn strs(list: &[String]) -> impl Iterator<Item = &str> {
-    list.iter().map(String::as_str)
-}
-
-fn list_distance(list: &[String], value: &str) -> i64 {
-    if list.iter().any(|v| v == value) {
-        0
-    } else {
-        1
-    }
+fn list_distance(list: StrList<'_>, value: &str) -> i64 {
+    if list.contains(value) { 0 } else { 1 }
 }
 
 fn range_distance(value: i64, min: Option<i64>, max: Option<i64>) -> i64 {
@@ -113,16 +105,16 @@ fn range_distance(value: i64, min: Option<i64>, max: Option<i64>) -> i64 {
 /// The best candidate under `hard` and `soft` (relaxing from the end), then `prefer` (lower
 /// first), then rank. Returns the hit and the constraints it does not meet.
 fn pick(
-    items: &[ItemMeta],
+    coll: &Collection<'_>,
     hits: &[Hit],
-    hard: &dyn Fn(&ItemMeta) -> bool,
+    hard: &dyn Fn(&Item<'_>) -> bool,
     soft: &[Soft<'_>],
-    prefer: &dyn Fn(&ItemMeta) -> i64,
+    prefer: &dyn Fn(&Item<'_>) -> i64,
 ) -> Option<(Hit, Vec<&'static str>)> {
-    let candidates: Vec<(usize, &ItemMeta)> = hits
+    let candidates: Vec<(usize, Item<'_>)> = hits
         .iter()
         .enumerate()
-        .map(|(rank, h)| (rank, &items[h.row]))
+        .map(|(rank, h)| (rank, coll.item(h.row)))
         .filter(|(_, item)| hard(item))
         .collect();
     for kept in (0..=soft.len()).rev() {
@@ -137,7 +129,7 @@ fn pick(
         if let Some(&(rank, item)) = best {
             let broken = relaxed
                 .iter()
-                .filter(|s| (s.distance)(item) != 0)
+                .filter(|s| (s.distance)(&item) != 0)
                 .map(|s| s.name)
                 .collect();
             return Some((hits[rank], broken));
@@ -196,12 +188,12 @@ impl<'a> Engine<'a> {
 fn selected(collection: &Collection<'_>, hit: Hit, query: &str) -> Selected {
     let item = collection.item(hit.row);
     Selected {
-        id: item.id.clone(),
+        id: item.id.to_string(),
         score: hit.score,
         query: query.to_string(),
         metadata: item.metadata_json(),
         payload: item.payload_json(),
-        text: item.text.clone(),
+        text: item.text.map(str::to_string),
     }
 }
 
@@ -213,7 +205,7 @@ struct Choice {
     max_hard_days: i64,
 }
 
-fn unsuitable_reasons(item: &ItemMeta, r: &Resolved) -> Vec<String> {
+fn unsuitable_reasons(item: &Item<'_>, r: &Resolved) -> Vec<String> {
     let mut reasons = Vec::new();
     let races = meta_list(item, "race_types");
     if list_distance(races, r.race) != 0 {
@@ -264,7 +256,7 @@ fn choose_philosophy(
             r.race
         ))
     })?;
-    let item = coll.item(hit.row);
+    let item = &coll.item(hit.row);
     let days = match (
         meta_int(item, "min_days_per_week"),
         meta_int(item, "max_days_per_week"),
@@ -281,7 +273,7 @@ fn choose_philosophy(
         ));
     }
     Ok(Choice {
-        name: philosophy_name(&item.id, meta_str(item, "name")).to_string(),
+        name: philosophy_name(item.id, meta_str(item, "name")).to_string(),
         max_hard_days: meta_int(item, "max_hard_days").unwrap_or(2),
         selected: selected(&coll, hit, &text),
         days_per_week: days,
@@ -299,14 +291,9 @@ fn requested_philosophy(
         .position(id)
         .ok_or_else(|| PlanError::UnknownPhilosophy {
             id: id.to_string(),
-            known: coll
-                .items()
-                .iter()
-                .map(|i| i.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: coll.items().map(|i| i.id).collect::<Vec<_>>().join(", "),
         })?;
-    let reasons = unsuitable_reasons(coll.item(row), r);
+    let reasons = unsuitable_reasons(&coll.item(row), r);
     if !reasons.is_empty() {
         return Err(PlanError::UnsuitablePhilosophy {
             id: id.to_string(),
@@ -326,14 +313,14 @@ fn best_philosophy(
 ) -> Result<Option<Hit>, PlanError> {
     let coll = engine.philosophies;
     let hits = engine.rank(&coll, text, &[filter("race_types", r.race)], coll.len())?;
-    let days = |item: &ItemMeta| {
+    let days = |item: &Item<'_>| {
         range_distance(
             r.days_per_week,
             meta_int(item, "min_days_per_week"),
             meta_int(item, "max_days_per_week"),
         )
     };
-    let level = |item: &ItemMeta| level_distance(item, r.level);
+    let level = |item: &Item<'_>| level_distance(item, r.level);
     let soft = [
         Soft {
             name: "days per week",
@@ -344,7 +331,7 @@ fn best_philosophy(
             distance: &level,
         },
     ];
-    let Some((hit, relaxed)) = pick(coll.items(), &hits, &|_| true, &soft, &|_| 0) else {
+    let Some((hit, relaxed)) = pick(&coll, &hits, &|_| true, &soft, &|_| 0) else {
         return Ok(None);
     };
     if relaxed.contains(&"level") {
@@ -559,10 +546,11 @@ impl Planner<'_, '_> {
         }
         let philosophy = choice.selected.id.as_str();
         let own_or_generic =
-            |i: &ItemMeta| meta_str(i, "philosophy_id").is_none_or(|p| p == philosophy);
-        let race_d = |i: &ItemMeta| list_distance(meta_list(i, "race_types"), r.race);
-        let phase_d = |i: &ItemMeta| ordinal_distance(strs(meta_list(i, "phases")), phase, &PHASES);
-        let level_d = |i: &ItemMeta| level_distance(i, r.level);
+            |i: &Item<'_>| meta_str(i, "philosophy_id").is_none_or(|p| p == philosophy);
+        let race_d = |i: &Item<'_>| list_distance(meta_list(i, "race_types"), r.race);
+        let phase_d =
+            |i: &Item<'_>| ordinal_distance(meta_list(i, "phases").iter(), phase, &PHASES);
+        let level_d = |i: &Item<'_>| level_distance(i, r.level);
         let soft = [
             Soft {
                 name: "race",
@@ -577,9 +565,8 @@ impl Planner<'_, '_> {
                 distance: &level_d,
             },
         ];
-        let generic_last = |i: &ItemMeta| i64::from(meta_str(i, "philosophy_id").is_none());
-        let Some((hit, relaxed)) = pick(coll.items(), &hits, &own_or_generic, &soft, &generic_last)
-        else {
+        let generic_last = |i: &Item<'_>| i64::from(meta_str(i, "philosophy_id").is_none());
+        let Some((hit, relaxed)) = pick(&coll, &hits, &own_or_generic, &soft, &generic_last) else {
             return Ok(None);
         };
         if !relaxed.is_empty() {
@@ -602,16 +589,16 @@ fn pick_structure(
     dtr: i64,
     (level, days): (&str, i64),
 ) -> Option<(Hit, Vec<&'static str>)> {
-    let phase_d = |i: &ItemMeta| ordinal_distance(meta_str(i, "phase"), phase, &PHASES);
-    let days_d = |i: &ItemMeta| meta_int(i, "days_per_week").map_or(MISSING, |d| (d - days).abs());
-    let dtr_d = |i: &ItemMeta| {
+    let phase_d = |i: &Item<'_>| ordinal_distance(meta_str(i, "phase"), phase, &PHASES);
+    let days_d = |i: &Item<'_>| meta_int(i, "days_per_week").map_or(MISSING, |d| (d - days).abs());
+    let dtr_d = |i: &Item<'_>| {
         range_distance(
             dtr,
             meta_int(i, "days_to_race_min"),
             meta_int(i, "days_to_race_max"),
         )
     };
-    let level_d = |i: &ItemMeta| level_distance(i, level);
+    let level_d = |i: &Item<'_>| level_distance(i, level);
     let soft = [
         Soft {
             name: "phase",
@@ -630,15 +617,14 @@ fn pick_structure(
             distance: &level_d,
         },
     ];
-    pick(coll.items(), hits, &|_| true, &soft, &|_| 0)
+    pick(coll, hits, &|_| true, &soft, &|_| 0)
 }
 
 fn own_types<'a>(templates: &Collection<'a>, philosophy: &str) -> HashSet<&'a str> {
     templates
         .items()
-        .iter()
         .filter(|i| meta_str(i, "philosophy_id") == Some(philosophy))
-        .filter_map(|i| meta_str(i, "session_type"))
+        .filter_map(|i| meta_str(&i, "session_type"))
         .collect()
 }
 
@@ -765,6 +751,8 @@ pub(super) fn select(
 mod tests {
     use std::collections::BTreeMap;
 
+    use plan_index_core::{ItemMeta, MetaValue};
+
     use super::*;
 
     fn item(id: &str, phase: &str, days: i64) -> ItemMeta {
@@ -782,6 +770,10 @@ mod tests {
     }
 
     fn choose(items: &[ItemMeta], phase: &str, days: i64) -> (String, Vec<&'static str>) {
+        let index = plan_index_testkit::items_index("c", items.to_vec());
+        let Some(coll) = index.collection("c") else {
+            panic!("the test index has collection c");
+        };
         // Hits in rank order: the items' own order, so rank 0 scores best.
         let hits: Vec<Hit> = (0..items.len())
             .map(|row| Hit {
@@ -789,9 +781,9 @@ mod tests {
                 score: 1.0 - row as f32 / 10.0,
             })
             .collect();
-        let phase_d = |i: &ItemMeta| ordinal_distance(meta_str(i, "phase"), phase, &PHASES);
+        let phase_d = |i: &Item<'_>| ordinal_distance(meta_str(i, "phase"), phase, &PHASES);
         let days_d =
-            |i: &ItemMeta| meta_int(i, "days_per_week").map_or(MISSING, |d| (d - days).abs());
+            |i: &Item<'_>| meta_int(i, "days_per_week").map_or(MISSING, |d| (d - days).abs());
         let soft = [
             Soft {
                 name: "phase",
@@ -802,8 +794,8 @@ mod tests {
                 distance: &days_d,
             },
         ];
-        let (hit, relaxed) = pick(items, &hits, &|_| true, &soft, &|_| 0).expect("a pick");
-        (items[hit.row].id.clone(), relaxed)
+        let (hit, relaxed) = pick(&coll, &hits, &|_| true, &soft, &|_| 0).expect("a pick");
+        (coll.item(hit.row).id.to_string(), relaxed)
     }
 
     #[test]
