@@ -55,7 +55,7 @@ fn moved_binary_searches_like_an_item() {
         "--json",
     ]);
     assert!(ok, "{response}");
-    assert_eq!(response["results"][0]["id"], id.as_str());
+    assert_eq!(response["results"][0]["id"], id);
     let score = response["results"][0]["score"].as_f64().expect("score");
     assert!((score - 1.0).abs() < 1e-5, "{score}");
 }
