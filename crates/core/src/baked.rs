@@ -112,6 +112,11 @@ impl BakedIndex {
         hex(&self.header.content_hash)
     }
 
+    /// The blob itself (to reopen it, as a benchmark of the cold decode does).
+    pub fn blob(&self) -> &'static [u8] {
+        self.blob
+    }
+
     /// Size of the embedded blob in bytes.
     pub fn blob_bytes(&self) -> usize {
         self.blob.len()
