@@ -169,6 +169,12 @@ impl<'a> Collection<'a> {
         self.view.item(row)
     }
 
+    /// Item `row`'s metadata alone (cheaper than [`Collection::item`] when that is all a
+    /// caller reads, as filters do).
+    pub fn metadata(&self, row: usize) -> plan_index_format::Metadata<'a> {
+        self.view.metadata(row)
+    }
+
     /// Every item, in stored (file) order.
     pub fn items(&self) -> impl ExactSizeIterator<Item = Item<'a>> + 'a {
         let view = self.view;

@@ -397,6 +397,28 @@ impl<'a> CollectionView<'a> {
         Item::read(bytes, self.fields)
     }
 
+    /// Item `row`'s metadata alone: the strings before it are skipped, not validated (what a
+    /// filter check needs, for every candidate row).
+    pub fn metadata(&self, row: usize) -> Metadata<'a> {
+        let offsets = self.table(self.tables.items);
+        let heap = self.table(self.tables.heap);
+        let start = u32_at(offsets, row) as usize;
+        let mut cursor = Cursor {
+            bytes: heap.get(start..).unwrap_or_default(),
+        };
+        let n = cursor.u32() as usize;
+        cursor.take(n);
+        for _ in 0..3 {
+            cursor.optional();
+        }
+        let count = cursor.u16();
+        Metadata {
+            count,
+            bytes: cursor.bytes,
+            fields: self.fields,
+        }
+    }
+
     /// The id of item `row`, without reading the rest of it.
     fn id(&self, row: usize) -> &'a str {
         let offsets = self.table(self.tables.items);
