@@ -118,7 +118,7 @@ fn u64_at(b: &[u8], at: usize) -> usize {
 fn a_version_1_blob_is_refused_with_a_rebuild_hint() {
     let mut b = blob();
     b[8..12].copy_from_slice(&1u32.to_le_bytes());
-    let err = open(&b).err().expect("refused");
+    let err = open(&b).expect_err("refused");
     assert!(matches!(err, FormatError::UnsupportedVersion { found: 1 }));
     let message = err.to_string();
     assert!(message.contains("version 1"), "{message}");
