@@ -2,7 +2,7 @@
 
 use plan_index_core::BakedIndex;
 use plan_index_format::bake_dir;
-use plan_index_format::{FormatError, HEADER_LEN, VECTOR_ALIGN};
+use plan_index_format::{FORMAT_VERSION, FormatError, HEADER_LEN, VECTOR_ALIGN};
 use plan_index_testkit::leak_aligned;
 use serde_json::json;
 
@@ -88,4 +88,86 @@ fn misaligned_vector_block() {
         BakedIndex::open(&aligned[4..]).err(),
         Some(FormatError::Misaligned(VECTOR_ALIGN))
     ));
+}
+
+/// A blob with postings, texts and payloads in every table, and where each region starts.
+fn rich_blob() -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let items: Vec<serde_json::Value> = (0..20)
+        .map(|i| {
+            json!({
+                "id": format!("item-{i}"),
+                "embedding": [1.0 + i as f64, 2.0, 3.0],
+                "text": format!("text {i}"),
+                "metadata": {"group": format!("g{}", i % 3), "rank": i, "tags": ["a", "b"]},
+                "payload": {"n": i}
+            })
+        })
+        .collect();
+    std::fs::write(dir.path().join("c.json"), json!(items).to_string()).expect("write");
+    bake_dir(dir.path()).expect("valid").blob
+}
+
+fn u64_at(b: &[u8], at: usize) -> usize {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[at..at + 8]);
+    u64::from_le_bytes(w) as usize
+}
+
+#[test]
+fn a_version_1_blob_is_refused_with_a_rebuild_hint() {
+    let mut b = blob();
+    b[8..12].copy_from_slice(&1u32.to_le_bytes());
+    let err = open(&b).expect_err("refused");
+    assert!(matches!(err, FormatError::UnsupportedVersion { found: 1 }));
+    let message = err.to_string();
+    assert!(message.contains("version 1"), "{message}");
+    assert!(message.contains(&FORMAT_VERSION.to_string()), "{message}");
+    assert!(message.contains("cargo build"), "{message}");
+    assert_eq!(FORMAT_VERSION, 2);
+}
+
+#[test]
+fn any_flipped_metadata_byte_is_refused_before_use() {
+    // Items, metadata, id order, posting entries, posting rows, the directory: every byte of
+    // the meta region is under the checksum, so a flip anywhere in it refuses the blob.
+    let b = rich_blob();
+    let meta_len = u64_at(&b, 24);
+    let directory_len = u64_at(&b, 96);
+    let tables_end = HEADER_LEN + meta_len - directory_len;
+    let positions = [
+        HEADER_LEN,                // the item offsets
+        HEADER_LEN + 200,          // the item heap (ids, texts, metadata)
+        tables_end - 1,            // the last posting row
+        tables_end - 60,           // posting entries and texts
+        tables_end + 2,            // the directory
+        HEADER_LEN + meta_len - 1, // the directory's last byte
+    ];
+    for at in positions {
+        for bit in [0x01, 0x80] {
+            let mut bad = b.clone();
+            bad[at] ^= bit;
+            assert!(
+                matches!(open(&bad).err(), Some(FormatError::ChecksumMismatch)),
+                "flip at {at}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_flipped_vector_byte_fails_verify_and_truncation_fails_open() {
+    let b = rich_blob();
+    let vectors_offset = u64_at(&b, 32);
+    let mut bad = b.clone();
+    bad[vectors_offset + 5] ^= 0x10;
+    let index = open(&bad).expect("the metadata is intact");
+    assert!(!index.verify(), "inspect --verify re-hashes the vectors");
+    for cut in [1, 4, 64, b.len() - vectors_offset, b.len() - HEADER_LEN - 1] {
+        assert!(
+            matches!(open(&b[..b.len() - cut]), Err(FormatError::Corrupt(_))),
+            "cut {cut}"
+        );
+    }
+    assert!(open(&b).expect("intact").verify());
 }

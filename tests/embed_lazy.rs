@@ -27,7 +27,7 @@ fn only_a_text_that_is_not_baked_loads_the_model() {
     search(
         index,
         &name,
-        QueryInput::Engine(Query::Like(collection.item(0).id.clone())),
+        QueryInput::Engine(Query::Like(collection.item(0).id.to_string())),
     );
     search(index, &name, QueryInput::Text("   ".into()));
     assert!(

@@ -163,9 +163,9 @@ fn unknown_philosophy_names_the_known_ones() {
     let first = index
         .collection("philosophies")
         .expect("philosophies")
-        .items()[0]
+        .item(0)
         .id
-        .clone();
+        .to_string();
     let req = PlanRequest {
         philosophy: Some("no_such_method".into()),
         ..base()
@@ -187,9 +187,8 @@ fn unsuitable_philosophy_says_which_requirement_fails() {
     let lacks = |key: &str, value: &str| {
         philosophies
             .items()
-            .iter()
             .find(|i| i.metadata.get(key).is_some_and(|v| !v.matches(value)))
-            .map(|i| i.id.clone())
+            .map(|i| i.id.to_string())
     };
     let mut checked = 0;
     for race in ["5k", "10k", "half_marathon", "marathon", "ultra"] {
@@ -222,7 +221,7 @@ fn unsuitable_philosophy_says_which_requirement_fails() {
         );
         checked += 1;
     }
-    let narrow = philosophies.items().iter().find(|i| {
+    let narrow = philosophies.items().find(|i| {
         i.metadata
             .get("max_days_per_week")
             .and_then(|v| v.as_int())
@@ -231,7 +230,7 @@ fn unsuitable_philosophy_says_which_requirement_fails() {
     if let Some(item) = narrow {
         let req = PlanRequest {
             days_per_week: Some(7),
-            philosophy: Some(item.id.clone()),
+            philosophy: Some(item.id.to_string()),
             race: "5k".into(),
             ..base()
         };

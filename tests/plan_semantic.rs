@@ -34,7 +34,7 @@ fn brute_force(index: &BakedIndex, collection: &Collection<'_>, text: &str) -> (
 /// The selection is the argmax, or ties with it within float noise.
 fn assert_argmax(index: &BakedIndex, collection: &Collection<'_>, sel: &Selected) {
     let (row, score) = brute_force(index, collection, &sel.query);
-    let want = &collection.item(row).id;
+    let want = collection.item(row).id;
     assert!(
         *want == sel.id || (score - f64::from(sel.score)).abs() < 1e-5,
         "{:?}: chose {} ({}), argmax is {want} ({score})",

@@ -217,8 +217,7 @@ fn a_requested_philosophy_is_used_when_it_fits() {
         .collection("philosophies")
         .expect("philosophies")
         .items()
-        .iter()
-        .map(|i| i.id.clone())
+        .map(|i| i.id.to_string())
         .find(|id| {
             *id != auto.philosophy.id && {
                 let mut r = req.clone();

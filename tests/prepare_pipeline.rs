@@ -150,29 +150,32 @@ fn first_run_embeds_everything_and_the_result_bakes() {
     let index = plan_index_testkit::open_dir(&d.out).expect("prepared output bakes");
     assert_eq!(index.model(), "test/fake");
     let notes = index.collection("notes").expect("notes");
-    let ids: Vec<&str> = notes.items().iter().map(|i| i.id.as_str()).collect();
+    let ids: Vec<&str> = notes.items().map(|i| i.id).collect();
     // Sorted path order: notes/a.md, notes/c.md, notes/sub/b.md.
     assert_eq!(ids, ["a", "c", "b"]);
     let a = notes.item(0);
     assert_eq!(
-        a.text_hash.as_deref(),
+        a.text_hash,
         Some(sha256_hex("# A\n\nThe first note.").as_str())
     );
     assert!(a.text.is_none(), "unchunked text is not stored");
-    assert!(a.metadata["tags"].matches("y"));
-    assert_eq!(a.metadata["rank"].as_int(), Some(1));
+    assert!(a.metadata.get("tags").is_some_and(|v| v.matches("y")));
+    assert_eq!(a.metadata.get("rank").and_then(|v| v.as_int()), Some(1));
 
     let knowledge = index.collection("knowledge").expect("knowledge");
     let k0 = knowledge.item(0);
     assert_eq!(k0.id, "k--two-weeks-out");
     assert_eq!(
-        k0.text.as_deref(),
+        k0.text,
         Some("# Tapering\n\nIntro text.\n\n## Two weeks out\n\nCut volume.")
     );
-    assert_eq!(k0.metadata["section"].as_str(), Some("Two weeks out"));
+    assert_eq!(
+        k0.metadata.get("section").and_then(|v| v.as_str()),
+        Some("Two weeks out")
+    );
     assert_eq!(knowledge.item(1).id, "k--race-week");
     assert_eq!(
-        knowledge.item(1).text.as_deref(),
+        knowledge.item(1).text,
         Some("# Tapering\n\n## Race week\n\nKeep some intensity.")
     );
 }

@@ -103,7 +103,6 @@ fn filters_run_before_ranking_on_real_data() {
     let hits = top_k(&templates, &query, &params);
     let long_runs = templates
         .items()
-        .iter()
         .filter(|i| i.metadata.get("session_type").and_then(|v| v.as_str()) == Some("long"))
         .count();
     assert_eq!(hits.len(), long_runs.min(5));
@@ -113,7 +112,11 @@ fn filters_run_before_ranking_on_real_data() {
     );
     for h in &hits {
         assert_eq!(
-            templates.item(h.row).metadata["session_type"].as_str(),
+            templates
+                .item(h.row)
+                .metadata
+                .get("session_type")
+                .and_then(|v| v.as_str()),
             Some("long")
         );
     }

@@ -16,7 +16,7 @@ use serde::Serialize;
 pub use action::{Action, Body, Publishing, Reply, Runtime};
 pub use error::{ApiError, ErrorBody, ErrorFields, with_sources};
 pub use plan_index_core::Code;
-pub use vector_input::{Element, VectorInput};
+pub use vector_input::{B64Error, Element, Rows, VectorB64, VectorInput, f32_rows};
 
 /// Encodes any reply or error body as compact JSON: the one encoder every carrier uses.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {

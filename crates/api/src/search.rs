@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::round1;
-use crate::vector_input::VectorInput;
+use crate::vector_input::{VectorB64, VectorInput};
 
 /// A search as JSON callers send it.
 #[derive(Debug, Default, Deserialize)]
@@ -25,6 +25,12 @@ pub struct SearchRequest {
     /// One vector, or an array of vectors.
     #[serde(default)]
     pub vector: Option<VectorInput>,
+    /// Base64 of little-endian f32: one vector, an array of them, or `n` vectors in one string.
+    #[serde(default)]
+    pub vector_b64: Option<VectorB64>,
+    /// How many vectors one `vector_b64` string holds (a batch).
+    #[serde(default)]
+    pub n: Option<Value>,
     /// A text query.
     #[serde(default)]
     pub text: Option<String>,
@@ -115,13 +121,20 @@ pub struct SearchResponse {
 impl SearchRequest {
     /// Validates the JSON fields into a [`SearchSpec`].
     pub fn into_spec(self) -> Result<SearchSpec, ApiError> {
-        let query = match (self.vector, self.text, self.like) {
-            (Some(v), None, None) => QueryInput::Engine(v.into_query()?),
-            (None, Some(t), None) => QueryInput::Text(t),
-            (None, None, Some(id)) => QueryInput::Engine(Query::Like(id)),
+        if self.n.is_some() && self.vector_b64.is_none() {
+            return Err(SearchError::InvalidRequest(
+                "\"n\" counts the vectors of a \"vector_b64\" string; give it only with one".into(),
+            )
+            .into());
+        }
+        let query = match (self.vector, self.vector_b64, self.text, self.like) {
+            (Some(v), None, None, None) => QueryInput::Engine(v.into_query()?),
+            (None, Some(b), None, None) => QueryInput::Engine(b.into_query(self.n.as_ref())?),
+            (None, None, Some(t), None) => QueryInput::Text(t),
+            (None, None, None, Some(id)) => QueryInput::Engine(Query::Like(id)),
             _ => {
                 return Err(SearchError::InvalidRequest(
-                    "give exactly one of \"vector\", \"text\" or \"like\"".into(),
+                    "give exactly one of \"vector\", \"vector_b64\", \"text\" or \"like\"".into(),
                 )
                 .into());
             }
@@ -249,10 +262,10 @@ pub fn run(index: &BakedIndex, spec: SearchSpec) -> Result<SearchResponse, ApiEr
 pub fn result(collection: &Collection<'_>, hit: Hit) -> SearchResult {
     let item = collection.item(hit.row);
     SearchResult {
-        id: item.id.clone(),
+        id: item.id.to_string(),
         score: hit.score,
         metadata: item.metadata_json(),
-        text: item.text.clone(),
+        text: item.text.map(str::to_string),
         payload: item.payload_json(),
     }
 }

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::{baked_index, print_json};
-use plan_index_api::VectorInput;
 use plan_index_api::search::{self, QueryInput, SearchSpec};
 use plan_index_api::{ApiError, Code};
+use plan_index_api::{Rows, VectorInput, f32_rows};
 use plan_index_core::search::{Filter, Query, check_k};
 
 /// Arguments of `search`.
@@ -16,7 +16,8 @@ use plan_index_core::search::{Filter, Query, check_k};
 pub struct SearchArgs {
     /// Collection to search.
     pub collection: String,
-    /// JSON file with one vector, or an array of vectors (a batch).
+    /// JSON file with one vector, or an array of vectors (a batch); or a `.f32` file of raw
+    /// little-endian f32, one or more vectors of the index's dimension back to back.
     #[arg(long)]
     pub vector_file: Option<PathBuf>,
     /// A text query (baked embedding, or the local model).
@@ -39,9 +40,19 @@ pub struct SearchArgs {
     pub json: bool,
 }
 
-fn read_vector_file(path: &PathBuf) -> Result<Query, ApiError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ApiError::new(Code::Io, format!("cannot read {}: {e}", path.display())))?;
+fn read_vector_file(path: &PathBuf, dim: usize) -> Result<Query, ApiError> {
+    let cannot_read =
+        |e: std::io::Error| ApiError::new(Code::Io, format!("cannot read {}: {e}", path.display()));
+    if path.extension().is_some_and(|e| e == "f32") {
+        let bytes = std::fs::read(path).map_err(cannot_read)?;
+        let at = path.display().to_string();
+        let mut rows = f32_rows(&bytes, Rows::Dim(dim), &at)?;
+        return Ok(match rows.len() {
+            1 => Query::Vector(rows.pop().unwrap_or_default()),
+            _ => Query::Batch(rows),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(cannot_read)?;
     let value = serde_json::from_str(&text).map_err(|e| {
         ApiError::new(
             Code::MalformedJson,
@@ -54,7 +65,7 @@ fn read_vector_file(path: &PathBuf) -> Result<Query, ApiError> {
 /// Runs `search`.
 pub fn run(args: SearchArgs) -> Result<(), ApiError> {
     let query = match (&args.vector_file, &args.text, &args.like) {
-        (Some(path), _, _) => QueryInput::Engine(read_vector_file(path)?),
+        (Some(path), _, _) => QueryInput::Engine(read_vector_file(path, baked_index()?.dim())?),
         (_, Some(text), _) => QueryInput::Text(text.clone()),
         (_, _, Some(id)) => QueryInput::Engine(Query::Like(id.clone())),
         // clap requires one of the query arguments.

@@ -44,7 +44,7 @@ fn moved_binary_inspects_its_baked_index() {
 fn moved_binary_searches_like_an_item() {
     let index = plan_index::baked().expect("the library's baked index");
     let collection = index.collections().next().expect("at least one collection");
-    let id = &collection.item(0).id;
+    let id = collection.item(0).id;
     let (ok, response) = run_moved(&[
         "search",
         collection.name(),
@@ -55,7 +55,7 @@ fn moved_binary_searches_like_an_item() {
         "--json",
     ]);
     assert!(ok, "{response}");
-    assert_eq!(response["results"][0]["id"], id.as_str());
+    assert_eq!(response["results"][0]["id"], id);
     let score = response["results"][0]["score"].as_f64().expect("score");
     assert!((score - 1.0).abs() < 1e-5, "{score}");
 }

@@ -64,7 +64,7 @@ fn a_baked_query_text_reports_baked() {
         eprintln!("SKIPPED: this index has no baked queries");
         return;
     };
-    let Some(text) = queries.item(0).text.clone() else {
+    let Some(text) = queries.item(0).text.map(str::to_string) else {
         eprintln!("SKIPPED: baked queries carry no text");
         return;
     };

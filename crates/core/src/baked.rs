@@ -1,37 +1,38 @@
 //! The decoded view over a baked blob.
 //!
-//! [`BakedIndex::open`] checks the header and the metadata checksum and decodes the metadata;
-//! the vectors are never copied or read at that point: each collection's rows are a
-//! `&'static [f32]` cast in place from the blob's bytes. Where the blob lives (the binary's own
+//! [`BakedIndex::open`] checks the header and the metadata checksum and decodes the small
+//! directory (format version 2); nothing per item is decoded or copied: ids, texts, payloads,
+//! metadata and the posting lists baked at build time are read in place from the blob when
+//! asked for, and each collection's rows are a `&'static [f32]` cast in place from its bytes. Where the blob lives (the binary's own
 //! `static`, or a leaked buffer in tests) is the caller's business.
 
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use plan_index_format::{
-    CollectionMeta, FormatError, Header, IndexMeta, ItemMeta, Metric, VECTOR_ALIGN, decode_header,
-    decode_meta, hex, verify_content_hash,
+    CollectionDir, CollectionView, Directory, FormatError, Header, Item, Metric, VECTOR_ALIGN,
+    decode_directory, decode_header, hex, verify_content_hash,
 };
 
 use crate::postings::Postings;
 
-/// A decoded index: metadata owned, vectors borrowed from the blob.
+/// An opened index: the directory decoded, everything else borrowed from the blob.
 #[derive(Debug)]
 pub struct BakedIndex {
     blob: &'static [u8],
     header: Header,
-    meta: IndexMeta,
+    meta: Directory,
+    /// The meta region (tables, then the directory), checksum verified.
+    region: &'static [u8],
     vectors: &'static [f32],
-    postings: Vec<OnceLock<Postings>>,
     decode_time: Duration,
 }
 
 /// One collection of a [`BakedIndex`].
 #[derive(Clone, Copy, Debug)]
 pub struct Collection<'a> {
-    meta: &'a CollectionMeta,
+    meta: &'a CollectionDir,
+    view: CollectionView<'a>,
     rows: &'a [f32],
-    postings: &'a OnceLock<Postings>,
 }
 
 impl BakedIndex {
@@ -42,20 +43,20 @@ impl BakedIndex {
             return Err(FormatError::BigEndian);
         }
         let header = decode_header(blob)?;
-        let meta = decode_meta(&header, blob)?;
+        let meta = decode_directory(&header, blob)?;
+        let region = header.meta_bytes_unchecked(blob);
         let vector_bytes = header.vector_bytes(blob);
         if !(vector_bytes.as_ptr() as usize).is_multiple_of(VECTOR_ALIGN) {
             return Err(FormatError::Misaligned(VECTOR_ALIGN));
         }
         let vectors: &'static [f32] = bytemuck::try_cast_slice(vector_bytes)
             .map_err(|e| FormatError::Corrupt(format!("vector block: {e:?}")))?;
-        let postings = meta.collections.iter().map(|_| OnceLock::new()).collect();
         Ok(BakedIndex {
             blob,
             header,
             meta,
+            region,
             vectors,
-            postings,
             decode_time: started.elapsed(),
         })
     }
@@ -69,11 +70,11 @@ impl BakedIndex {
     fn collection_at(&self, slot: usize) -> Collection<'_> {
         let meta = &self.meta.collections[slot];
         let start = meta.first_float as usize;
-        let len = meta.items.len() * meta.dim as usize;
+        let len = meta.len as usize * meta.dim as usize;
         Collection {
             meta,
+            view: CollectionView::new(self.region, &meta.tables, &meta.fields, meta.len as usize),
             rows: &self.vectors[start..start + len],
-            postings: &self.postings[slot],
         }
     }
 
@@ -111,6 +112,11 @@ impl BakedIndex {
         hex(&self.header.content_hash)
     }
 
+    /// The blob itself (to reopen it, as a benchmark of the cold decode does).
+    pub fn blob(&self) -> &'static [u8] {
+        self.blob
+    }
+
     /// Size of the embedded blob in bytes.
     pub fn blob_bytes(&self) -> usize {
         self.blob.len()
@@ -140,12 +146,12 @@ impl<'a> Collection<'a> {
 
     /// Number of items.
     pub fn len(&self) -> usize {
-        self.meta.items.len()
+        self.meta.len as usize
     }
 
     /// Whether the collection has no items (never true for a baked index).
     pub fn is_empty(&self) -> bool {
-        self.meta.items.is_empty()
+        self.meta.len == 0
     }
 
     /// Dimension of every row.
@@ -158,14 +164,21 @@ impl<'a> Collection<'a> {
         self.meta.metric
     }
 
-    /// Item `row`'s metadata.
-    pub fn item(&self, row: usize) -> &'a ItemMeta {
-        &self.meta.items[row]
+    /// Item `row`, read in place (an empty item when `row` is out of range).
+    pub fn item(&self, row: usize) -> Item<'a> {
+        self.view.item(row)
+    }
+
+    /// Item `row`'s metadata alone (cheaper than [`Collection::item`] when that is all a
+    /// caller reads, as filters do).
+    pub fn metadata(&self, row: usize) -> plan_index_format::Metadata<'a> {
+        self.view.metadata(row)
     }
 
     /// Every item, in stored (file) order.
-    pub fn items(&self) -> &'a [ItemMeta] {
-        &self.meta.items
+    pub fn items(&self) -> impl ExactSizeIterator<Item = Item<'a>> + 'a {
+        let view = self.view;
+        (0..self.len()).map(move |row| view.item(row))
     }
 
     /// Item `row`'s vector, borrowed from the blob.
@@ -181,7 +194,7 @@ impl<'a> Collection<'a> {
 
     /// The row of the item with this id.
     pub fn position(&self, id: &str) -> Option<usize> {
-        self.meta.position(id)
+        self.view.position(id)
     }
 
     /// Whether any item has this metadata key (filters on unknown keys are refused).
@@ -192,10 +205,9 @@ impl<'a> Collection<'a> {
             .is_ok()
     }
 
-    /// Field/value posting lists, built on first use.
-    pub fn postings(&self) -> &'a Postings {
-        self.postings
-            .get_or_init(|| Postings::build(&self.meta.items))
+    /// Field/value posting lists, baked at build time and read in place.
+    pub fn postings(&self) -> Postings<'a> {
+        Postings::new(self.view)
     }
 
     /// Metadata keys used in this collection.

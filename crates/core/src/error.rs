@@ -118,6 +118,8 @@ codes! {
     InvalidVector = "invalid_vector" => Unprocessable,
     /// `k` out of range.
     InvalidK = "invalid_k" => Unprocessable,
+    /// `"vector_b64"` decodes to bytes that are not whole little-endian f32 vectors.
+    InvalidVectorLength = "invalid_vector_length" => Unprocessable,
     /// An empty text query.
     InvalidText = "invalid_text" => Unprocessable,
     /// The index was embedded by another model than the embedder's.

@@ -1,65 +1,39 @@
 //! Which rows hold `field = value`, so a filtered search visits only candidate rows.
 //!
 //! Plans filter every search (philosophy, race, session type), and checking each row's
-//! metadata map costs more than scoring the few rows that pass. A collection's lists are built
-//! on its first filtered search (never during the cold start) and then shared by all requests.
-//! They may over-approximate (the value `5` is listed under "5" whether it was the string or
-//! the integer), so callers confirm each candidate with the exact `MetaValue::matches`.
+//! metadata costs more than scoring the few rows that pass. The lists are baked into the blob
+//! at build time (`plan_index_format::posting_lists`) and read here in place, so nothing is
+//! built on a first use and a fresh process filters as fast as a warm one. They may
+//! over-approximate (the value `5` is listed under "5" whether it was the string or the
+//! integer), so callers confirm each candidate with the exact `MetaRef::matches`.
 
-use std::collections::HashMap;
+use plan_index_format::CollectionView;
 
-use plan_index_format::{ItemMeta, MetaValue};
-
-/// Rows (ascending) per field and value text.
-#[derive(Debug, Default)]
-pub struct Postings {
-    lists: HashMap<String, HashMap<String, Vec<u32>>>,
+/// The baked posting lists of one collection.
+#[derive(Clone, Copy, Debug)]
+pub struct Postings<'a> {
+    view: CollectionView<'a>,
 }
 
-impl Postings {
-    /// Indexes every metadata value of `items`.
-    pub fn build(items: &[ItemMeta]) -> Postings {
-        let mut lists: HashMap<String, HashMap<String, Vec<u32>>> = HashMap::new();
-        for (row, item) in items.iter().enumerate() {
-            for (key, value) in &item.metadata {
-                let field = lists.entry(key.clone()).or_default();
-                for text in value_texts(value) {
-                    let rows = field.entry(text).or_default();
-                    // A list may repeat a value; keep each row once.
-                    if rows.last() != Some(&(row as u32)) {
-                        rows.push(row as u32);
-                    }
-                }
-            }
-        }
-        Postings { lists }
+impl<'a> Postings<'a> {
+    /// The lists of the collection `view`.
+    pub fn new(view: CollectionView<'a>) -> Postings<'a> {
+        Postings { view }
     }
 
     /// Rows that may match `field = value` (a superset of the exact matches), ascending.
     pub fn candidates(&self, field: &str, value: &str) -> Vec<u32> {
-        let Some(values) = self.lists.get(field) else {
-            return Vec::new();
-        };
-        let mut rows: Vec<u32> = filter_texts(value)
-            .iter()
-            .filter_map(|text| values.get(text))
-            .flatten()
-            .copied()
-            .collect();
+        let texts = filter_texts(value);
+        let mut rows: Vec<u32> = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            if texts[..i].contains(text) {
+                continue;
+            }
+            rows.extend(self.view.listed(field, text));
+        }
         rows.sort_unstable();
         rows.dedup();
         rows
-    }
-}
-
-/// How a stored value is listed.
-fn value_texts(value: &MetaValue) -> Vec<String> {
-    match value {
-        MetaValue::Str(s) => vec![s.clone()],
-        MetaValue::Int(i) => vec![i.to_string()],
-        MetaValue::Float(x) => vec![x.to_string()],
-        MetaValue::Bool(b) => vec![b.to_string()],
-        MetaValue::List(items) => items.clone(),
     }
 }
 

@@ -332,7 +332,7 @@ fn candidate_rows(collection: &Collection<'_>, filters: &[Filter]) -> Vec<u32> {
 }
 
 fn passes(collection: &Collection<'_>, row: usize, filters: &[Filter]) -> bool {
-    let metadata = &collection.item(row).metadata;
+    let metadata = collection.metadata(row);
     filters
         .iter()
         .all(|f| metadata.get(&f.key).is_some_and(|v| v.matches(&f.value)))

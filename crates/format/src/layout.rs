@@ -1,27 +1,30 @@
 //! The blob layout: the writer ([`encode_blob`]) and the reader ([`decode_header`],
-//! [`decode_meta`]) side by side, so a change to one is a change to the other.
+//! [`decode_directory`]) side by side, so a change to one is a change to the other.
 //!
-//! Layout (all integers little-endian):
+//! Layout of format version 2 (all integers little-endian):
 //!
 //! ```text
 //! 0    magic            8 bytes  "PLNINDEX"
-//! 8    format version   u32
+//! 8    format version   u32      (2)
 //! 12   flags            u32      (0; reserved)
 //! 16   meta offset      u64      (= HEADER_LEN)
 //! 24   meta length      u64
 //! 32   vectors offset   u64      (a multiple of VECTOR_ALIGN)
 //! 40   vectors length   u64      (bytes; a multiple of 4)
-//! 48   meta checksum    u64      (`meta_checksum` of the meta bytes; checked at every decode)
-//! 56   content hash     32 bytes (sha256 of meta bytes then vector bytes; reported, verified on demand)
+//! 48   meta checksum    u64      (`meta_checksum` of the meta bytes; checked at every open)
+//! 56   content hash     32 bytes (sha256 of meta bytes then vector bytes; verified on demand)
 //! 88   total length     u64
-//! 96   reserved         32 bytes (zero)
-//! 128  meta             bincode (standard config) of `IndexMeta`
+//! 96   directory length u64      (the directory ends the meta region)
+//! 104  reserved         24 bytes (zero)
+//! 128  meta             every collection's tables (see `tables`), then the directory:
+//!                       bincode (standard config) of `Directory`
 //! ...  zero padding up to the vectors offset
-//! ...  vectors          f32, one row per item, collections back to back in `IndexMeta` order
+//! ...  vectors          f32, one row per item, collections back to back in directory order
 //! ```
 //!
-//! The cold start checks the header, the meta checksum and decodes the meta; it never reads the
-//! vector block, which is borrowed in place.
+//! The cold start checks the header and the meta checksum and decodes the directory (a few
+//! dozen bytes per collection, never per item). Items, metadata and posting lists are read
+//! in place from the tables; the vector block is borrowed in place.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -29,10 +32,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::tables::{Tables, write_tables};
+
 /// First bytes of every blob.
 pub const MAGIC: [u8; 8] = *b"PLNINDEX";
 /// Bumped on any change of the layout or of `IndexMeta`.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Fixed header size; the meta starts right after it.
 pub const HEADER_LEN: usize = 128;
 /// Alignment of the vector block and of each collection's rows, in bytes.
@@ -140,7 +145,7 @@ impl MetaValue {
     }
 }
 
-/// One stored item, without its vector.
+/// One item to write, without its vector (the reader's view is [`crate::Item`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ItemMeta {
     /// Unique within its collection.
@@ -153,23 +158,6 @@ pub struct ItemMeta {
     pub metadata: BTreeMap<String, MetaValue>,
     /// Any JSON, stored as its compact text and returned as is.
     pub payload: Option<String>,
-}
-
-impl ItemMeta {
-    /// The metadata as a JSON object, for responses.
-    pub fn metadata_json(&self) -> serde_json::Map<String, serde_json::Value> {
-        self.metadata
-            .iter()
-            .map(|(k, v)| (k.clone(), v.to_json()))
-            .collect()
-    }
-
-    /// The payload as JSON (validated JSON at bake time, so `None` only when absent).
-    pub fn payload_json(&self) -> Option<serde_json::Value> {
-        self.payload
-            .as_deref()
-            .and_then(|p| serde_json::from_str(p).ok())
-    }
 }
 
 /// One collection: its items in file order and where its rows start.
@@ -257,6 +245,8 @@ pub struct Header {
     pub content_hash: [u8; 32],
     /// Length of the whole blob.
     pub total_len: u64,
+    /// Length of the directory, which ends the meta region.
+    pub directory_len: u64,
 }
 
 /// What can be wrong with a blob.
@@ -293,27 +283,33 @@ pub enum FormatError {
     BigEndian,
 }
 
-/// A cheap checksum the cold start can afford over the metadata: four independent
-/// multiply-rotate lanes over 8-byte words (a byte-at-a-time hash costs ~0.2 ms per 150 KB).
-/// It detects corruption, not tampering; the sha256 content hash covers that on demand.
+/// A cheap checksum the cold start can afford over the whole metadata region: in eight
+/// lanes, a running sum of 8-byte words and a sum of those sums (Fletcher's scheme, modulo
+/// 2^64), which the compiler turns into SIMD adds; then the lanes, the tail and the length are
+/// mixed. Any changed byte changes a sum; an exchange of words changes a sum of sums. It
+/// detects corruption, not tampering; the sha256 content hash covers that on demand. (A
+/// multiply per word was limited to ~6 bytes a cycle; this runs at memory speed.)
 pub fn meta_checksum(bytes: &[u8]) -> u64 {
     const K: u64 = 0x9e37_79b9_7f4a_7c15;
-    let mut lanes = [K, K.rotate_left(16), K.rotate_left(32), K.rotate_left(48)];
-    let mut blocks = bytes.chunks_exact(32);
+    const LANES: usize = 8;
+    let mut sums = [0u64; LANES];
+    let mut sums_of_sums = [0u64; LANES];
+    let mut blocks = bytes.chunks_exact(LANES * 8);
     for block in &mut blocks {
-        for (lane, word) in lanes.iter_mut().zip(block.chunks_exact(8)) {
+        for (lane, word) in block.chunks_exact(8).enumerate() {
             let mut w = [0u8; 8];
             w.copy_from_slice(word);
-            *lane = (*lane ^ u64::from_le_bytes(w))
-                .wrapping_mul(K)
-                .rotate_left(29);
+            sums[lane] = sums[lane].wrapping_add(u64::from_le_bytes(w));
+            sums_of_sums[lane] = sums_of_sums[lane].wrapping_add(sums[lane]);
         }
     }
-    let mut hash = lanes.iter().fold(bytes.len() as u64, |h, &l| {
-        (h ^ l).wrapping_mul(K).rotate_left(31)
-    });
+    let mix = |h: u64, x: u64| (h ^ x).wrapping_mul(K).rotate_left(31);
+    let mut hash = sums
+        .iter()
+        .chain(&sums_of_sums)
+        .fold(bytes.len() as u64, |h, &x| mix(h, x));
     for &b in blocks.remainder() {
-        hash = (hash ^ u64::from(b)).wrapping_mul(K).rotate_left(7);
+        hash = mix(hash, u64::from(b));
     }
     hash
 }
@@ -338,13 +334,84 @@ fn round_up(n: usize, to: usize) -> usize {
 
 /// The metadata could not be encoded (a bug or an unencodable value, never bad input).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot encode the index metadata")]
-pub struct EncodeError(#[source] pub bincode::error::EncodeError);
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The directory did not encode.
+    #[error("cannot encode the index directory")]
+    Directory(#[source] bincode::error::EncodeError),
+    /// A table or the metadata region outgrew its 32-bit offsets (or an item its 65,535
+    /// metadata entries).
+    #[error("the index metadata is too large for format version {FORMAT_VERSION}")]
+    TooLarge,
+}
+
+/// The decoded directory: what the cold start reads.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Directory {
+    /// Model that produced the embeddings ("unknown" without a manifest).
+    pub model: String,
+    /// Dimension shared by every collection.
+    pub dim: u32,
+    /// Metric shared by every collection.
+    pub metric: Metric,
+    /// Collections sorted by name.
+    pub collections: Vec<CollectionDir>,
+}
+
+/// One collection's entry in the directory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CollectionDir {
+    /// The file stem of `<collection>.json`.
+    pub name: String,
+    /// Dimension of every row.
+    pub dim: u32,
+    /// Similarity used for this collection.
+    pub metric: Metric,
+    /// Offset of the first row in the vector block, in f32 units.
+    pub first_float: u64,
+    /// Number of items.
+    pub len: u32,
+    /// Every metadata key used in the collection, sorted.
+    pub fields: Vec<String>,
+    /// Where its tables lie in the meta region.
+    pub tables: Tables,
+}
+
+/// The meta region: every collection's tables, then the directory; and the directory length.
+fn encode_meta(meta: &IndexMeta) -> Result<(Vec<u8>, usize), EncodeError> {
+    let mut region = Vec::new();
+    let mut collections = Vec::with_capacity(meta.collections.len());
+    for c in &meta.collections {
+        let tables = write_tables(&mut region, &c.items, &c.fields, &c.id_order)?;
+        collections.push(CollectionDir {
+            name: c.name.clone(),
+            dim: c.dim,
+            metric: c.metric,
+            first_float: c.first_float,
+            len: u32::try_from(c.items.len()).map_err(|_| EncodeError::TooLarge)?,
+            fields: c.fields.clone(),
+            tables,
+        });
+    }
+    let directory = Directory {
+        model: meta.model.clone(),
+        dim: meta.dim,
+        metric: meta.metric,
+        collections,
+    };
+    let bytes = bincode::serde::encode_to_vec(&directory, bincode_config())
+        .map_err(EncodeError::Directory)?;
+    region.extend_from_slice(&bytes);
+    if u32::try_from(region.len()).is_err() {
+        return Err(EncodeError::TooLarge);
+    }
+    Ok((region, bytes.len()))
+}
 
 /// Writes a blob from the meta and the concatenated rows (`first_float` must already index
 /// into `vectors`).
 pub fn encode_blob(meta: &IndexMeta, vectors: &[f32]) -> Result<Vec<u8>, EncodeError> {
-    let meta_bytes = bincode::serde::encode_to_vec(meta, bincode_config()).map_err(EncodeError)?;
+    let (meta_bytes, directory_len) = encode_meta(meta)?;
     let vector_bytes: Vec<u8> = vectors.iter().flat_map(|x| x.to_le_bytes()).collect();
     let vectors_offset = round_up(HEADER_LEN + meta_bytes.len(), VECTOR_ALIGN);
     let total_len = vectors_offset + vector_bytes.len();
@@ -369,6 +436,7 @@ pub fn encode_blob(meta: &IndexMeta, vectors: &[f32]) -> Result<Vec<u8>, EncodeE
     blob.extend_from_slice(&meta_checksum(&meta_bytes).to_le_bytes());
     blob.extend_from_slice(&content_hash);
     blob.extend_from_slice(&(total_len as u64).to_le_bytes());
+    blob.extend_from_slice(&(directory_len as u64).to_le_bytes());
     blob.resize(HEADER_LEN, 0);
     blob.extend_from_slice(&meta_bytes);
     blob.resize(vectors_offset, 0);
@@ -414,6 +482,7 @@ pub fn decode_header(blob: &[u8]) -> Result<Header, FormatError> {
         meta_checksum: read_u64(blob, 48),
         content_hash,
         total_len: read_u64(blob, 88),
+        directory_len: read_u64(blob, 96),
     };
     header.check_sizes(blob.len() as u64)?;
     Ok(header)
@@ -430,6 +499,9 @@ impl Header {
         }
         if self.meta_offset != HEADER_LEN as u64 {
             return corrupt("metadata does not start after the header");
+        }
+        if self.directory_len > self.meta_len {
+            return corrupt("the directory is longer than the metadata");
         }
         let meta_end = self.meta_offset.checked_add(self.meta_len);
         if meta_end.is_none_or(|end| end > self.vectors_offset) {
@@ -450,12 +522,17 @@ impl Header {
 
     /// The meta bytes, checksum verified.
     pub fn meta_bytes<'a>(&self, blob: &'a [u8]) -> Result<&'a [u8], FormatError> {
-        let start = self.meta_offset as usize;
-        let bytes = &blob[start..start + self.meta_len as usize];
+        let bytes = self.meta_bytes_unchecked(blob);
         if meta_checksum(bytes) != self.meta_checksum {
             return Err(FormatError::ChecksumMismatch);
         }
         Ok(bytes)
+    }
+
+    /// The meta bytes, without the checksum (for a reader that already verified them).
+    pub fn meta_bytes_unchecked<'a>(&self, blob: &'a [u8]) -> &'a [u8] {
+        let start = self.meta_offset as usize;
+        &blob[start..start + self.meta_len as usize]
     }
 
     /// The vector block's bytes (not read, only sliced).
@@ -464,26 +541,30 @@ impl Header {
     }
 }
 
-/// Decodes the meta and checks that every collection's rows lie inside the vector block.
-pub fn decode_meta(header: &Header, blob: &[u8]) -> Result<IndexMeta, FormatError> {
+/// Verifies the meta checksum, decodes the directory and checks that every collection's
+/// tables lie inside the meta region and its rows inside the vector block. The work grows
+/// with the number of collections and fields, never with the number of items.
+pub fn decode_directory(header: &Header, blob: &[u8]) -> Result<Directory, FormatError> {
     let bytes = header.meta_bytes(blob)?;
-    let (meta, read): (IndexMeta, usize) =
-        bincode::serde::decode_from_slice(bytes, bincode_config())
+    let dir_start = bytes.len() - header.directory_len as usize;
+    let dir_bytes = &bytes[dir_start..];
+    let (directory, read): (Directory, usize) =
+        bincode::serde::decode_from_slice(dir_bytes, bincode_config())
             .map_err(FormatError::MetaUndecodable)?;
-    if read != bytes.len() {
-        return Err(FormatError::Corrupt("trailing bytes after metadata".into()));
+    if read != dir_bytes.len() {
+        return Err(FormatError::Corrupt(
+            "trailing bytes after the directory".into(),
+        ));
     }
     let floats = header.vectors_len / 4;
-    for c in &meta.collections {
-        let ids_ok = c.id_order.len() == c.items.len()
-            && c.id_order.iter().all(|&row| (row as usize) < c.items.len());
-        if !ids_ok {
+    for c in &directory.collections {
+        if !c.tables.fits(c.len as usize, c.fields.len(), dir_start) {
             return Err(FormatError::Corrupt(format!(
-                "collection {} has a bad id table",
+                "collection {} has a bad table",
                 c.name
             )));
         }
-        let rows = (c.items.len() as u64).checked_mul(u64::from(c.dim));
+        let rows = u64::from(c.len).checked_mul(u64::from(c.dim));
         let end = rows.and_then(|r| r.checked_add(c.first_float));
         if end.is_none_or(|end| end > floats) {
             return Err(FormatError::Corrupt(format!(
@@ -492,7 +573,7 @@ pub fn decode_meta(header: &Header, blob: &[u8]) -> Result<IndexMeta, FormatErro
             )));
         }
     }
-    Ok(meta)
+    Ok(directory)
 }
 
 /// Recomputes the content hash over meta and vectors (reads every byte; not for the hot path).

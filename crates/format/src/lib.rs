@@ -2,8 +2,9 @@
 //!
 //! Everything the function serves is compiled into its binary as one blob. This crate owns
 //! both sides of that contract, so the writer (run by the root package's `build.rs`) and the
-//! reader (the cold start, in `plan-index-core`) can never disagree: [`layout`] documents every
-//! byte and holds the encoder beside the decoder; [`bake`] reads and validates an index
+//! reader (the cold start, in `plan-index-core`) can never disagree: [`layout`] documents the
+//! header and directory and [`tables`] each collection's tables, each with the encoder beside
+//! the decoder; [`bake`] reads and validates an index
 //! directory (`<collection>.json` files and an optional `manifest.json`) into that layout.
 //!
 //! The crate is deliberately small and free of search, text and AWS concerns: it is a
@@ -11,13 +12,18 @@
 
 mod bake;
 mod layout;
+mod tables;
 
 pub use bake::{
     BakeError, Baked, MANIFEST_FILE, Manifest, Problem, SourceItem, UNKNOWN_MODEL, bake_dir,
     normalise,
 };
 pub use layout::{
-    BLOB_ENV, BLOB_FILE_NAME, CollectionMeta, EncodeError, FORMAT_VERSION, FormatError, HEADER_LEN,
-    Header, IndexMeta, ItemMeta, MAGIC, MetaValue, Metric, VECTOR_ALIGN, aligned_float_offset,
-    decode_header, decode_meta, encode_blob, hex, meta_checksum, sha256_hex, verify_content_hash,
+    BLOB_ENV, BLOB_FILE_NAME, CollectionDir, CollectionMeta, Directory, EncodeError,
+    FORMAT_VERSION, FormatError, HEADER_LEN, Header, IndexMeta, ItemMeta, MAGIC, MetaValue, Metric,
+    VECTOR_ALIGN, aligned_float_offset, decode_directory, decode_header, encode_blob, hex,
+    meta_checksum, sha256_hex, verify_content_hash,
+};
+pub use tables::{
+    CollectionView, Item, MetaRef, Metadata, Span, StrList, Tables, listing_texts, posting_lists,
 };

@@ -201,14 +201,13 @@ pub fn sources_of(index: &BakedIndex) -> BTreeMap<String, Vec<SourceItem>> {
         .map(|collection| {
             let items = collection
                 .items()
-                .iter()
                 .map(|item| SourceItem {
-                    id: item.id.clone(),
+                    id: item.id.to_string(),
                     embedding: Vec::new(),
-                    text_hash: item.text_hash.clone(),
+                    text_hash: item.text_hash.map(str::to_string),
                     metadata: Some(item.metadata_json()),
                     payload: item.payload_json(),
-                    text: item.text.clone(),
+                    text: item.text.map(str::to_string),
                 })
                 .collect();
             (collection.name().to_string(), items)

@@ -9,7 +9,7 @@ use crate::queries::{PHILOSOPHIES, WEEK_STRUCTURES};
 use crate::schema::key;
 use crate::vocab::{DAYS, PhaseKind, Race, SESSION_TYPES, Window, adjacent, is_hard, is_running};
 use plan_index_core::BakedIndex;
-use plan_index_core::ItemMeta;
+use plan_index_core::Item;
 
 /// A taper structure whose `days_to_race_max` is at most this is a race week.
 pub const RACE_WEEK_MAX_DAYS: i64 = 7;
@@ -227,17 +227,17 @@ pub fn structure_rule_problems(
     problems
 }
 
-fn meta_str<'a>(item: &'a ItemMeta, key: &str) -> Option<&'a str> {
+fn meta_str<'a>(item: &Item<'a>, key: &str) -> Option<&'a str> {
     item.metadata.get(key)?.as_str()
 }
 
-fn meta_int(item: &ItemMeta, key: &str) -> Option<i64> {
+fn meta_int(item: &Item<'_>, key: &str) -> Option<i64> {
     item.metadata.get(key)?.as_int()
 }
 
-fn first_race(item: &ItemMeta) -> Option<&str> {
+fn first_race<'a>(item: &Item<'a>) -> Option<&'a str> {
     match item.metadata.get(key::RACE_TYPES)? {
-        plan_index_core::MetaValue::List(races) => races.first().map(String::as_str),
+        plan_index_core::MetaRef::List(races) => races.first(),
         _ => None,
     }
 }
@@ -246,7 +246,7 @@ fn first_race(item: &ItemMeta) -> Option<&str> {
 pub fn max_hard_days(index: &BakedIndex, id: &str) -> Option<i64> {
     let philosophies = index.collection(PHILOSOPHIES)?;
     let row = philosophies.position(id)?;
-    meta_int(philosophies.item(row), key::MAX_HARD_DAYS)
+    meta_int(&philosophies.item(row), key::MAX_HARD_DAYS)
 }
 
 /// Checks every baked week structure against the rules; one line per problem.
@@ -256,9 +256,8 @@ pub fn check_week_structures(index: &BakedIndex) -> Vec<String> {
     };
     weeks
         .items()
-        .iter()
         .flat_map(|item| {
-            structure_problems(index, item)
+            structure_problems(index, &item)
                 .into_iter()
                 .map(move |p| format!("{}: {p}", item.id))
         })
@@ -266,7 +265,7 @@ pub fn check_week_structures(index: &BakedIndex) -> Vec<String> {
 }
 
 /// What one week structure breaks.
-pub fn structure_problems(index: &BakedIndex, item: &ItemMeta) -> Vec<String> {
+pub fn structure_problems(index: &BakedIndex, item: &Item<'_>) -> Vec<String> {
     let fields = (
         meta_str(item, key::PHILOSOPHY_ID),
         first_race(item),
@@ -289,10 +288,7 @@ pub fn structure_problems(index: &BakedIndex, item: &ItemMeta) -> Vec<String> {
             "philosophy {philosophy:?} is not in the index (or has no max_hard_days)"
         )];
     };
-    let payload = item
-        .payload
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok());
+    let payload = item.payload_json();
     let pattern = match pattern_of(payload.as_ref()) {
         Ok(pattern) => pattern,
         Err(e) => return vec![e],

@@ -40,23 +40,63 @@ impl XorShift {
 
 /// One cosine collection `name` of `n` random unit rows, each with a `group` field (`g0`..`g9`).
 pub fn random_index(name: &str, n: usize, dim: usize, seed: u64) -> BakedIndex {
+    random_index_with(name, n, dim, seed, |i| {
+        BTreeMap::from([("group".to_string(), MetaValue::Str(format!("g{}", i % 10)))])
+    })
+}
+
+/// Like [`random_index`], with four metadata fields per item (a string, an integer, a list
+/// and a boolean), the shape of a real collection, to measure what grows with items.
+pub fn random_index_4_fields(name: &str, n: usize, dim: usize, seed: u64) -> BakedIndex {
+    random_index_with(name, n, dim, seed, |i| {
+        BTreeMap::from([
+            ("group".to_string(), MetaValue::Str(format!("g{}", i % 10))),
+            ("rank".to_string(), MetaValue::Int((i % 97) as i64)),
+            (
+                "tags".to_string(),
+                MetaValue::List(vec![format!("t{}", i % 7), format!("u{}", i % 13)]),
+            ),
+            ("even".to_string(), MetaValue::Bool(i % 2 == 0)),
+        ])
+    })
+}
+
+fn random_index_with(
+    name: &str,
+    n: usize,
+    dim: usize,
+    seed: u64,
+    metadata: impl Fn(usize) -> BTreeMap<String, MetaValue>,
+) -> BakedIndex {
     let mut rng = XorShift::new(seed);
-    let mut vectors = Vec::with_capacity(aligned_float_offset(0) + n * dim);
-    vectors.resize(aligned_float_offset(0), 0.0);
+    let mut vectors = Vec::with_capacity(n * dim);
     let items = (0..n)
         .map(|i| {
             vectors.extend(rng.unit_vector(dim));
-            let metadata =
-                BTreeMap::from([("group".to_string(), MetaValue::Str(format!("g{}", i % 10)))]);
             ItemMeta {
                 id: format!("item-{i}"),
                 text_hash: None,
                 text: None,
-                metadata,
+                metadata: metadata(i),
                 payload: None,
             }
         })
         .collect();
+    open_items(name, items, dim, vectors)
+}
+
+/// One collection `name` holding `items` (rows: unit vectors along the first axes), for
+/// tests of code that reads items.
+pub fn items_index(name: &str, items: Vec<ItemMeta>) -> BakedIndex {
+    let dim = 2;
+    let vectors = (0..items.len())
+        .flat_map(|i| if i % 2 == 0 { [1.0, 0.0] } else { [0.0, 1.0] })
+        .collect();
+    open_items(name, items, dim, vectors)
+}
+
+fn open_items(name: &str, items: Vec<ItemMeta>, dim: usize, vectors: Vec<f32>) -> BakedIndex {
+    debug_assert_eq!(aligned_float_offset(0), 0);
     let meta = IndexMeta {
         model: "random".into(),
         dim: dim as u32,

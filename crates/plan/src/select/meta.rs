@@ -2,23 +2,19 @@
 //! absent, and the distance functions in [`super::pick`] turn absence into
 //! [`super::pick::MISSING`].
 
-use plan_index_core::{ItemMeta, MetaValue};
+use plan_index_core::{Item, MetaRef, StrList};
 
-pub(super) fn meta_str<'m>(item: &'m ItemMeta, key: &str) -> Option<&'m str> {
+pub(super) fn meta_str<'m>(item: &Item<'m>, key: &str) -> Option<&'m str> {
     item.metadata.get(key)?.as_str()
 }
 
-pub(super) fn meta_int(item: &ItemMeta, key: &str) -> Option<i64> {
+pub(super) fn meta_int(item: &Item<'_>, key: &str) -> Option<i64> {
     item.metadata.get(key)?.as_int()
 }
 
-pub(super) fn meta_list<'m>(item: &'m ItemMeta, key: &str) -> &'m [String] {
+pub(super) fn meta_list<'m>(item: &Item<'m>, key: &str) -> StrList<'m> {
     match item.metadata.get(key) {
-        Some(MetaValue::List(values)) => values,
-        _ => &[],
+        Some(MetaRef::List(values)) => values,
+        _ => StrList::default(),
     }
-}
-
-pub(super) fn strs(list: &[String]) -> impl Iterator<Item = &str> {
-    list.iter().map(String::as_str)
 }

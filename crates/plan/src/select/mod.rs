@@ -94,12 +94,12 @@ impl<'a> Engine<'a> {
 fn selected(collection: &Collection<'_>, hit: Hit, query: &str) -> Selected {
     let item = collection.item(hit.row);
     Selected {
-        id: item.id.clone(),
+        id: item.id.to_string(),
         score: hit.score,
         query: query.to_string(),
         metadata: item.metadata_json(),
         payload: item.payload_json(),
-        text: item.text.clone(),
+        text: item.text.map(str::to_string),
     }
 }
 

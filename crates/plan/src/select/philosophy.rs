@@ -8,7 +8,7 @@ use crate::queries::{self, philosophy_name};
 use crate::request::{Mode, Resolved};
 use crate::schema::key;
 use crate::{PlanError, Selected};
-use plan_index_core::ItemMeta;
+use plan_index_core::Item;
 use plan_index_core::search::Hit;
 
 /// The chosen philosophy and the running days its weeks use.
@@ -19,7 +19,7 @@ pub(super) struct Choice {
     pub(super) max_hard_days: i64,
 }
 
-fn unsuitable_reasons(item: &ItemMeta, r: &Resolved) -> Vec<String> {
+fn unsuitable_reasons(item: &Item<'_>, r: &Resolved) -> Vec<String> {
     let mut reasons = Vec::new();
     let races = meta_list(item, key::RACE_TYPES);
     if list_distance(races, r.race.as_str()) != 0 {
@@ -71,7 +71,7 @@ pub(super) fn choose(
             r.race
         ))
     })?;
-    let item = coll.item(hit.row);
+    let item = &coll.item(hit.row);
     let days = match (
         meta_int(item, key::MIN_DAYS_PER_WEEK),
         meta_int(item, key::MAX_DAYS_PER_WEEK),
@@ -88,7 +88,7 @@ pub(super) fn choose(
         ));
     }
     Ok(Choice {
-        name: philosophy_name(&item.id, meta_str(item, key::NAME)).to_string(),
+        name: philosophy_name(item.id, meta_str(item, key::NAME)).to_string(),
         max_hard_days: meta_int(item, key::MAX_HARD_DAYS).unwrap_or(2),
         selected: selected(&coll, hit, &text),
         days_per_week: days,
@@ -106,14 +106,9 @@ fn requested_philosophy(
         .position(id)
         .ok_or_else(|| PlanError::UnknownPhilosophy {
             id: id.to_string(),
-            known: coll
-                .items()
-                .iter()
-                .map(|i| i.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: coll.items().map(|i| i.id).collect::<Vec<_>>().join(", "),
         })?;
-    let reasons = unsuitable_reasons(coll.item(row), r);
+    let reasons = unsuitable_reasons(&coll.item(row), r);
     if !reasons.is_empty() {
         return Err(PlanError::UnsuitablePhilosophy {
             id: id.to_string(),
@@ -138,14 +133,14 @@ fn best_philosophy(
         &[filter(key::RACE_TYPES, r.race.as_str())],
         coll.len(),
     )?;
-    let days = |item: &ItemMeta| {
+    let days = |item: &Item<'_>| {
         range_distance(
             r.days_per_week,
             meta_int(item, key::MIN_DAYS_PER_WEEK),
             meta_int(item, key::MAX_DAYS_PER_WEEK),
         )
     };
-    let level = |item: &ItemMeta| level_distance(item, r.level);
+    let level = |item: &Item<'_>| level_distance(item, r.level);
     let soft = [
         Soft {
             name: "days per week",
@@ -156,7 +151,7 @@ fn best_philosophy(
             distance: &level,
         },
     ];
-    let Some((hit, relaxed)) = pick(coll.items(), &hits, &|_| true, &soft, &|_| 0) else {
+    let Some((hit, relaxed)) = pick(&coll, &hits, &|_| true, &soft, &|_| 0) else {
         return Ok(None);
     };
     if relaxed.contains(&"level") {

@@ -1,9 +1,9 @@
 //! The relaxing picker every choice shares, and the distances its soft constraints measure.
 
-use super::meta::{meta_list, strs};
+use super::meta::meta_list;
 use crate::schema::key;
 use crate::vocab::{LEVELS, Level};
-use plan_index_core::ItemMeta;
+use plan_index_core::{Collection, Item, StrList};
 use plan_index_core::search::Hit;
 
 /// Distance for a constraint on metadata the item lacks.
@@ -12,7 +12,7 @@ pub(super) const MISSING: i64 = 1_000;
 /// A constraint that may be relaxed: 0 when the item meets it, else how far it is off.
 pub(super) struct Soft<'f> {
     pub(super) name: &'static str,
-    pub(super) distance: &'f dyn Fn(&ItemMeta) -> i64,
+    pub(super) distance: &'f dyn Fn(&Item<'_>) -> i64,
 }
 
 /// 0 when the list holds `value`, else the smallest distance in `order` to a listed value.
@@ -33,16 +33,12 @@ pub(super) fn ordinal_distance<'s>(
 }
 
 /// How far `level` is from the levels an item lists (0 when listed).
-pub(super) fn level_distance(item: &ItemMeta, level: Level) -> i64 {
-    ordinal_distance(strs(meta_list(item, key::LEVELS)), level.as_str(), &LEVELS)
+pub(super) fn level_distance(item: &Item<'_>, level: Level) -> i64 {
+    ordinal_distance(meta_list(item, key::LEVELS).iter(), level.as_str(), &LEVELS)
 }
 
-pub(super) fn list_distance(list: &[String], value: &str) -> i64 {
-    if list.iter().any(|v| v == value) {
-        0
-    } else {
-        1
-    }
+pub(super) fn list_distance(list: StrList<'_>, value: &str) -> i64 {
+    if list.contains(value) { 0 } else { 1 }
 }
 
 pub(super) fn range_distance(value: i64, min: Option<i64>, max: Option<i64>) -> i64 {
@@ -57,16 +53,16 @@ pub(super) fn range_distance(value: i64, min: Option<i64>, max: Option<i64>) -> 
 /// The best candidate under `hard` and `soft` (relaxing from the end), then `prefer` (lower
 /// first), then rank. Returns the hit and the constraints it does not meet.
 pub(super) fn pick(
-    items: &[ItemMeta],
+    coll: &Collection<'_>,
     hits: &[Hit],
-    hard: &dyn Fn(&ItemMeta) -> bool,
+    hard: &dyn Fn(&Item<'_>) -> bool,
     soft: &[Soft<'_>],
-    prefer: &dyn Fn(&ItemMeta) -> i64,
+    prefer: &dyn Fn(&Item<'_>) -> i64,
 ) -> Option<(Hit, Vec<&'static str>)> {
-    let candidates: Vec<(usize, &ItemMeta)> = hits
+    let candidates: Vec<(usize, Item<'_>)> = hits
         .iter()
         .enumerate()
-        .map(|(rank, h)| (rank, &items[h.row]))
+        .map(|(rank, h)| (rank, coll.item(h.row)))
         .filter(|(_, item)| hard(item))
         .collect();
     for kept in (0..=soft.len()).rev() {
@@ -81,7 +77,7 @@ pub(super) fn pick(
         if let Some(&(rank, item)) = best {
             let broken = relaxed
                 .iter()
-                .filter(|s| (s.distance)(item) != 0)
+                .filter(|s| (s.distance)(&item) != 0)
                 .map(|s| s.name)
                 .collect();
             return Some((hits[rank], broken));
@@ -97,7 +93,7 @@ mod tests {
     use super::super::meta::{meta_int, meta_str};
     use super::*;
     use crate::vocab::PHASES;
-    use plan_index_core::MetaValue;
+    use plan_index_core::{ItemMeta, MetaValue};
 
     fn item(id: &str, phase: &str, days: i64) -> ItemMeta {
         let metadata = BTreeMap::from([
@@ -121,9 +117,13 @@ mod tests {
                 score: 1.0 - row as f32 / 10.0,
             })
             .collect();
-        let phase_d = |i: &ItemMeta| ordinal_distance(meta_str(i, "phase"), phase, &PHASES);
+        let index = plan_index_testkit::items_index("c", items.to_vec());
+        let Some(coll) = index.collection("c") else {
+            panic!("the test index has collection c");
+        };
+        let phase_d = |i: &Item<'_>| ordinal_distance(meta_str(i, "phase"), phase, &PHASES);
         let days_d =
-            |i: &ItemMeta| meta_int(i, "days_per_week").map_or(MISSING, |d| (d - days).abs());
+            |i: &Item<'_>| meta_int(i, "days_per_week").map_or(MISSING, |d| (d - days).abs());
         let soft = [
             Soft {
                 name: "phase",
@@ -134,8 +134,8 @@ mod tests {
                 distance: &days_d,
             },
         ];
-        let (hit, relaxed) = pick(items, &hits, &|_| true, &soft, &|_| 0).expect("a pick");
-        (items[hit.row].id.clone(), relaxed)
+        let (hit, relaxed) = pick(&coll, &hits, &|_| true, &soft, &|_| 0).expect("a pick");
+        (coll.item(hit.row).id.to_string(), relaxed)
     }
 
     #[test]

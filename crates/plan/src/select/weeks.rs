@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::meta::{meta_int, meta_list, meta_str, strs};
+use super::meta::{meta_int, meta_list, meta_str};
 use super::philosophy::Choice;
 use super::pick::{
     MISSING, Soft, level_distance, list_distance, ordinal_distance, pick, range_distance,
@@ -17,7 +17,7 @@ use crate::schema::key;
 use crate::vocab::{DAYS, HORIZON_DAYS, Level, PHASES, PhaseKind, days_to_race};
 use crate::{Day, PlanError, Selected, Week};
 use plan_index_core::search::{Filter, Hit};
-use plan_index_core::{Collection, ItemMeta};
+use plan_index_core::{Collection, Item};
 
 /// Per-plan memo of searches and template choices.
 #[derive(Default)]
@@ -220,11 +220,11 @@ impl Planner<'_, '_> {
         }
         let philosophy = choice.selected.id.as_str();
         let own_or_generic =
-            |i: &ItemMeta| meta_str(i, key::PHILOSOPHY_ID).is_none_or(|p| p == philosophy);
-        let race_d = |i: &ItemMeta| list_distance(meta_list(i, key::RACE_TYPES), r.race.as_str());
+            |i: &Item<'_>| meta_str(i, key::PHILOSOPHY_ID).is_none_or(|p| p == philosophy);
+        let race_d = |i: &Item<'_>| list_distance(meta_list(i, key::RACE_TYPES), r.race.as_str());
         let phase_d =
-            |i: &ItemMeta| ordinal_distance(strs(meta_list(i, key::PHASES)), phase, &PHASES);
-        let level_d = |i: &ItemMeta| level_distance(i, r.level);
+            |i: &Item<'_>| ordinal_distance(meta_list(i, key::PHASES).iter(), phase, &PHASES);
+        let level_d = |i: &Item<'_>| level_distance(i, r.level);
         let soft = [
             Soft {
                 name: "race",
@@ -239,8 +239,8 @@ impl Planner<'_, '_> {
                 distance: &level_d,
             },
         ];
-        let generic_last = |i: &ItemMeta| i64::from(meta_str(i, key::PHILOSOPHY_ID).is_none());
-        let Some((hit, relaxed)) = pick(coll.items(), &hits, &own_or_generic, &soft, &generic_last)
+        let generic_last = |i: &Item<'_>| i64::from(meta_str(i, key::PHILOSOPHY_ID).is_none());
+        let Some((hit, relaxed)) = pick(&coll, &hits, &own_or_generic, &soft, &generic_last)
         else {
             return Ok(None);
         };
@@ -264,17 +264,17 @@ fn pick_structure(
     dtr: i64,
     (level, days): (Level, i64),
 ) -> Option<(Hit, Vec<&'static str>)> {
-    let phase_d = |i: &ItemMeta| ordinal_distance(meta_str(i, key::PHASE), phase, &PHASES);
+    let phase_d = |i: &Item<'_>| ordinal_distance(meta_str(i, key::PHASE), phase, &PHASES);
     let days_d =
-        |i: &ItemMeta| meta_int(i, key::DAYS_PER_WEEK).map_or(MISSING, |d| (d - days).abs());
-    let dtr_d = |i: &ItemMeta| {
+        |i: &Item<'_>| meta_int(i, key::DAYS_PER_WEEK).map_or(MISSING, |d| (d - days).abs());
+    let dtr_d = |i: &Item<'_>| {
         range_distance(
             dtr,
             meta_int(i, key::DAYS_TO_RACE_MIN),
             meta_int(i, key::DAYS_TO_RACE_MAX),
         )
     };
-    let level_d = |i: &ItemMeta| level_distance(i, level);
+    let level_d = |i: &Item<'_>| level_distance(i, level);
     let soft = [
         Soft {
             name: "phase",
@@ -293,14 +293,13 @@ fn pick_structure(
             distance: &level_d,
         },
     ];
-    pick(coll.items(), hits, &|_| true, &soft, &|_| 0)
+    pick(coll, hits, &|_| true, &soft, &|_| 0)
 }
 
 pub(super) fn own_types<'a>(templates: &Collection<'a>, philosophy: &str) -> HashSet<&'a str> {
     templates
         .items()
-        .iter()
         .filter(|i| meta_str(i, key::PHILOSOPHY_ID) == Some(philosophy))
-        .filter_map(|i| meta_str(i, key::SESSION_TYPE))
+        .filter_map(|i| meta_str(&i, key::SESSION_TYPE))
         .collect()
 }
