@@ -1,7 +1,7 @@
 //! The handler called in-process on an index baked in a temp dir: every source, every route,
 //! every kind of bad input, and the process keeps answering afterwards.
 
-#[path = "lambda_support.rs"]
+#[path = "lambda_common/events.rs"]
 mod support;
 
 use std::sync::OnceLock;

@@ -4,9 +4,9 @@
 //! `cargo test --release --features fault-injection --test lambda_panic`.
 #![cfg(feature = "fault-injection")]
 
-#[path = "lambda_emulator.rs"]
+#[path = "lambda_common/emulator.rs"]
 mod emulator;
-#[path = "lambda_support.rs"]
+#[path = "lambda_common/events.rs"]
 mod support;
 
 use plan_index::lambda::guard::FAULT_MARKER;

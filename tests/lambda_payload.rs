@@ -2,7 +2,7 @@
 //! smaller defects of issue 11, through the handler in-process on the baked index: every
 //! payload gets our error shape, an HTTP-shaped event always gets an HTTP response.
 
-#[path = "lambda_support.rs"]
+#[path = "lambda_common/events.rs"]
 mod support;
 
 use plan_index::lambda::{self, Context, Publisher};
@@ -107,7 +107,7 @@ async fn bom_and_invalid_utf8() {
             .expect("c")
             .item(0)
             .id
-            .clone(),
+            .to_string(),
     );
     let body = format!(
         "\u{feff}{}",
@@ -262,7 +262,7 @@ async fn one_encoder_for_every_carrier() {
         .expect("c")
         .item(0)
         .id
-        .clone();
+        .to_string();
     let requests = [
         (
             "search",

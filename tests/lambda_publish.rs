@@ -3,9 +3,9 @@
 //! record, a malformed one, one that fails to run and one whose publish fails (its result is
 //! larger than the result queue accepts): only the bad three are reported.
 
-#[path = "lambda_emulator.rs"]
+#[path = "lambda_common/emulator.rs"]
 mod emulator;
-#[path = "lambda_support.rs"]
+#[path = "lambda_common/events.rs"]
 mod support;
 
 use std::process::{Command, Stdio};

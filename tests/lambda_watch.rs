@@ -2,9 +2,9 @@
 //! events from sam and aws_lambda_events, a representative set of bad input, and the process
 //! still serving afterwards. Skipped, with a printed reason, only when cargo-lambda is missing.
 
-#[path = "lambda_emulator.rs"]
+#[path = "lambda_common/emulator.rs"]
 mod emulator;
-#[path = "lambda_support.rs"]
+#[path = "lambda_common/events.rs"]
 mod support;
 
 use serde_json::{Value, json};

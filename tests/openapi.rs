@@ -4,7 +4,7 @@
 //! real replies of the handler for every route validated against the spec's response schemas.
 //! The template's HTTP API is checked against the spec by scripts/validate-template.sh.
 
-#[path = "lambda_support.rs"]
+#[path = "lambda_common/events.rs"]
 mod support;
 
 use std::collections::BTreeSet;
@@ -78,7 +78,9 @@ fn accepted_fields<T: DeserializeOwned + std::fmt::Debug>() -> BTreeSet<String> 
         .or_else(|| message.split("expected ").nth(1))
         .unwrap_or_else(|| panic!("not an unknown-field error: {message}"));
     let expected = expected.split(" at line").next().unwrap_or(expected);
+    // Two fields read "`a` or `b`", more "one of `a`, `b`, `c`".
     expected
+        .replace("` or `", "`, `")
         .split(", ")
         .map(|f| f.trim_matches('`').to_string())
         .collect()

@@ -3,7 +3,7 @@
 //! EventBridge (both go through `action::from_value` then `action::run`); and its bad forms
 //! are refused with their own codes.
 
-#[path = "lambda_support.rs"]
+#[path = "lambda_common/events.rs"]
 mod support;
 
 use std::sync::OnceLock;

@@ -15,6 +15,7 @@ pub mod http;
 pub mod observe;
 pub mod payload;
 pub mod publish;
+pub mod runtime;
 
 use std::time::Instant;
 

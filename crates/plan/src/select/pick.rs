@@ -3,8 +3,8 @@
 use super::meta::meta_list;
 use crate::schema::key;
 use crate::vocab::{LEVELS, Level};
-use plan_index_core::{Collection, Item, StrList};
 use plan_index_core::search::Hit;
+use plan_index_core::{Collection, Item, StrList};
 
 /// Distance for a constraint on metadata the item lacks.
 pub(super) const MISSING: i64 = 1_000;

@@ -240,8 +240,7 @@ impl Planner<'_, '_> {
             },
         ];
         let generic_last = |i: &Item<'_>| i64::from(meta_str(i, key::PHILOSOPHY_ID).is_none());
-        let Some((hit, relaxed)) = pick(&coll, &hits, &own_or_generic, &soft, &generic_last)
-        else {
+        let Some((hit, relaxed)) = pick(&coll, &hits, &own_or_generic, &soft, &generic_last) else {
             return Ok(None);
         };
         if !relaxed.is_empty() {
