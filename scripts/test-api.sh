@@ -16,6 +16,11 @@
 #   URL base64-encodes such a body instead, so scripts/emulator.py's FunctionUrlProxy sits in
 #   front of the emulator and sends those requests as that base64 event through the Invoke API;
 #   everything else goes through the emulator's Function URL unchanged. The counts are printed.
+# - Now and then (measured: 3 in 300 of the same 110 KB plan reply; never in 300 small replies,
+#   never through direct invocations) the emulator answers a Function URL request with that same
+#   own 500, or not at all, although the function answered it with a 200 (its log line says so).
+#   The proxy sends such a request again (up to 3 times, also after 15 s without an answer)
+#   and prints the counts; a fourth such answer stays a failure.
 # - With two schemathesis workers, one Function URL request in a few hundred was never answered
 #   (read timeout after 60 s; the same request alone answers in 10 ms). The function is one
 #   process taking one invocation at a time, as a Lambda instance does, so one worker is used.
@@ -54,7 +59,12 @@ with Emulator() as emu, FunctionUrlProxy(emu) as proxy, tempfile.TemporaryDirect
     base = proxy.url
     function = emu.spawn(["target/release/plan-index-lambda"], env=emu.function_env(log="warn"))
     deadline = time.time() + 60
-    while emu.request("GET", "/lambda-url/_/health", timeout=10)[0] != 200:
+    def healthy():
+        try:
+            return emu.request("GET", "/lambda-url/_/health", timeout=10)[0] == 200
+        except OSError:  # not listening yet, or the emulator dropped the very first request
+            return False
+    while not healthy():
         if time.time() > deadline or function.poll() is not None:
             sys.exit("error: the function did not answer GET /health through the emulator:\n"
                      + "".join(emu.logs[-20:]))
@@ -99,7 +109,9 @@ with Emulator() as emu, FunctionUrlProxy(emu) as proxy, tempfile.TemporaryDirect
     print(f"schemathesis: {took:.0f} s, max {examples} examples per operation and phase, "
           f"function process {'alive' if alive else 'DEAD'} (pid {function.pid}); requests "
           f"through the emulator's Function URL: {proxy.stats['forwarded']}, as base64 events "
-          f"(non-UTF-8 bodies): {proxy.stats['base64_events']}")
+          f"(non-UTF-8 bodies): {proxy.stats['base64_events']}; sent again after the emulator's own "
+          f"500: {proxy.stats.get('emulator_500', 0)}, after no answer in 15 s: "
+          f"{proxy.stats.get('emulator_lost', 0)}")
     print(f"api: {passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 PY
