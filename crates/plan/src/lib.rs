@@ -11,6 +11,7 @@ pub mod athlete;
 pub mod calendar;
 pub mod detail;
 pub mod export;
+mod meta;
 pub mod pace;
 pub mod queries;
 pub mod request;

@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::Plan;
+use crate::meta::{meta_int, meta_str};
 use crate::queries::{PHILOSOPHIES, WEEK_STRUCTURES};
 use crate::schema::key;
 use crate::vocab::{DAYS, PhaseKind, Race, SESSION_TYPES, Window, adjacent, is_hard, is_running};
@@ -225,14 +226,6 @@ pub fn structure_rule_problems(
         }
     }
     problems
-}
-
-fn meta_str<'a>(item: &Item<'a>, key: &str) -> Option<&'a str> {
-    item.metadata.get(key)?.as_str()
-}
-
-fn meta_int(item: &Item<'_>, key: &str) -> Option<i64> {
-    item.metadata.get(key)?.as_int()
 }
 
 fn first_race<'a>(item: &Item<'a>) -> Option<&'a str> {

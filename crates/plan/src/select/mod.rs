@@ -8,10 +8,9 @@
 //!
 //! One module per choice: [`philosophy`] (the plan's philosophy), [`weeks`] (a structure per
 //! week and a template per day), [`knowledge`] (the passages); [`pick`] is the relaxing picker
-//! they share, [`meta`] the typed reads of an item's metadata.
+//! they share; `crate::meta` reads an item's metadata.
 
 mod knowledge;
-mod meta;
 mod philosophy;
 mod pick;
 mod weeks;

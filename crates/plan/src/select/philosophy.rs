@@ -1,9 +1,9 @@
 //! The plan's philosophy: the one asked for (if it suits the request), else the best by
 //! similarity among those for the race, relaxing days per week, then level.
 
-use super::meta::{meta_int, meta_list, meta_str};
 use super::pick::{Soft, level_distance, list_distance, pick, range_distance};
 use super::{Engine, filter, selected};
+use crate::meta::{meta_int, meta_list, meta_str};
 use crate::queries::{self, philosophy_name};
 use crate::request::{Mode, Resolved};
 use crate::schema::key;

@@ -1,6 +1,6 @@
 //! The relaxing picker every choice shares, and the distances its soft constraints measure.
 
-use super::meta::meta_list;
+use crate::meta::meta_list;
 use crate::schema::key;
 use crate::vocab::{LEVELS, Level};
 use plan_index_core::search::Hit;
@@ -90,8 +90,8 @@ pub(super) fn pick(
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::super::meta::{meta_int, meta_str};
     use super::*;
+    use crate::meta::{meta_int, meta_str};
     use crate::vocab::PHASES;
     use plan_index_core::{ItemMeta, MetaValue};
 

@@ -4,12 +4,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::meta::{meta_int, meta_list, meta_str};
 use super::philosophy::Choice;
 use super::pick::{
     MISSING, Soft, level_distance, list_distance, ordinal_distance, pick, range_distance,
 };
 use super::{Engine, filter, selected};
+use crate::meta::{meta_int, meta_list, meta_str};
 use crate::queries;
 use crate::request::{Mode, Resolved};
 use crate::rules::pattern_of;
