@@ -400,12 +400,7 @@ impl<'a> CollectionView<'a> {
     /// Item `row`'s metadata alone: the strings before it are skipped, not validated (what a
     /// filter check needs, for every candidate row).
     pub fn metadata(&self, row: usize) -> Metadata<'a> {
-        let offsets = self.table(self.tables.items);
-        let heap = self.table(self.tables.heap);
-        let start = u32_at(offsets, row) as usize;
-        let mut cursor = Cursor {
-            bytes: heap.get(start..).unwrap_or_default(),
-        };
+        let mut cursor = self.cursor_at(row);
         let n = cursor.u32() as usize;
         cursor.take(n);
         for _ in 0..3 {
@@ -421,14 +416,20 @@ impl<'a> CollectionView<'a> {
 
     /// The id of item `row`, without reading the rest of it.
     fn id(&self, row: usize) -> &'a str {
-        let offsets = self.table(self.tables.items);
-        let heap = self.table(self.tables.heap);
-        let start = u32_at(offsets, row) as usize;
-        let mut cursor = Cursor {
-            bytes: heap.get(start..).unwrap_or_default(),
-        };
+        let mut cursor = self.cursor_at(row);
         let n = cursor.u32() as usize;
         text(cursor.take(n))
+    }
+
+    /// A cursor at the start of item `row` in the heap (empty when out of range).
+    fn cursor_at(&self, row: usize) -> Cursor<'a> {
+        let start = u32_at(self.table(self.tables.items), row) as usize;
+        Cursor {
+            bytes: self
+                .table(self.tables.heap)
+                .get(start..)
+                .unwrap_or_default(),
+        }
     }
 
     /// The row of the item with this id (bisection over the id order).
