@@ -28,11 +28,7 @@ fn index() -> &'static BakedIndex {
 
 /// The handler's reply as the runtime would send it, parsed back.
 async fn call(event: Value) -> Result<Value, ApiError> {
-    let publisher = Publisher::disabled();
-    let mut ctx = Context::new("test-request", &publisher);
-    ctx.metrics = false;
-    let response = lambda::handle(index(), &ctx, event).await?;
-    Ok(serde_json::from_str(&response.to_json()?).expect("replies are JSON"))
+    support::reply(index(), event).await
 }
 
 async fn http_call(method: &str, path: &str, body: Option<&str>) -> Value {

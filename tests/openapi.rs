@@ -9,7 +9,7 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use plan_index::lambda::{self, Context, Publisher, http::ROUTES};
+use plan_index::lambda::{self, http::ROUTES};
 use plan_index_api::search::SearchRequest;
 use plan_index_api::{Code, action::OPENAPI_JSON};
 use plan_index_core::BakedIndex;
@@ -249,13 +249,9 @@ fn index() -> &'static BakedIndex {
 }
 
 async fn call(event: Value) -> Value {
-    let publisher = Publisher::disabled();
-    let mut ctx = Context::new("openapi-test", &publisher);
-    ctx.metrics = false;
-    let response = lambda::handle(index(), &ctx, event)
+    support::reply(index(), event)
         .await
-        .expect("HTTP events always answer");
-    serde_json::from_str(&response.to_json().expect("encodes")).expect("JSON")
+        .expect("HTTP events always answer")
 }
 
 /// `/a/b` as a JSON-pointer token.

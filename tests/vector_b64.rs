@@ -9,7 +9,6 @@ mod support;
 use std::sync::OnceLock;
 
 use base64::Engine as _;
-use plan_index::lambda::{self, Context, Publisher};
 use plan_index_api::action::{self, Runtime};
 use plan_index_api::{ApiError, Publishing};
 use plan_index_core::BakedIndex;
@@ -41,11 +40,7 @@ fn queries(n: usize) -> Vec<Vec<f32>> {
 }
 
 async fn call(event: Value) -> Result<Value, ApiError> {
-    let publisher = Publisher::disabled();
-    let mut ctx = Context::new("test-request", &publisher);
-    ctx.metrics = false;
-    let response = lambda::handle(index(), &ctx, event).await?;
-    Ok(serde_json::from_str(&response.to_json()?).expect("replies are JSON"))
+    support::reply(index(), event).await
 }
 
 /// A reply without its timing, which differs from run to run.

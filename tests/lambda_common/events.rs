@@ -1,9 +1,22 @@
 //! Helpers shared by the Lambda tests (included with `#[path]`): the committed events, bodies
-//! swapped in, and proxy responses taken apart.
+//! swapped in, the handler's parsed reply, and proxy responses taken apart.
 #![allow(dead_code)]
 
 use base64::Engine as _;
+use plan_index::lambda::{self, Context, Publisher};
+use plan_index_api::ApiError;
+use plan_index_core::BakedIndex;
 use serde_json::Value;
+
+/// The handler's reply to `event` as the runtime would send it, parsed back (nothing
+/// published, no metrics line).
+pub async fn reply(index: &'static BakedIndex, event: Value) -> Result<Value, ApiError> {
+    let publisher = Publisher::disabled();
+    let mut ctx = Context::new("test-request", &publisher);
+    ctx.metrics = false;
+    let response = lambda::handle(index, &ctx, event).await?;
+    Ok(serde_json::from_str(&response.to_json()?).expect("replies are JSON"))
+}
 
 /// A committed event from tests/events.
 pub fn event(name: &str) -> Value {
