@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::schema::key;
-use crate::vocab::{LEVELS, MAX_DAYS, MIN_DAYS, PhaseKind, RACES, SESSION_TYPES};
+use crate::vocab::{LEVELS, MAX_DAYS, MIN_DAYS, PhaseKind, RACES, SessionType};
 use plan_index_core::BakedIndex;
 use plan_index_format::SourceItem;
 
@@ -36,8 +36,8 @@ fn race_label(race: &str) -> &str {
 }
 
 /// How texts name a session type.
-fn session_label(session_type: &str) -> String {
-    session_type.replace('_', " ")
+fn session_label(session_type: SessionType) -> String {
+    session_type.as_str().replace('_', " ")
 }
 
 /// The philosophy query: which training philosophy suits this runner.
@@ -61,7 +61,7 @@ pub fn week_query(philosophy: &str, race: &str, kind: PhaseKind, days_per_week: 
 /// templates of this type (see [`template_owner`]), else `None` (generic wording). The phase
 /// is left out on purpose: strict mode enforces it as a constraint, and one query per session
 /// type (not per type and phase) means a quarter of the searches and of the baked texts.
-pub fn template_query(owner: Option<&str>, session_type: &str, race: &str) -> String {
+pub fn template_query(owner: Option<&str>, session_type: SessionType, race: &str) -> String {
     format!(
         "{} {} session for {} training.",
         owner.unwrap_or("General"),
@@ -174,7 +174,7 @@ impl Catalog {
         }
         // Selection asks for a template for every session type a chosen week can contain;
         // semantic mode may pick any week of any philosophy.
-        for session_type in SESSION_TYPES {
+        for session_type in SessionType::ALL {
             let owned = self
                 .typed
                 .contains(&(id.to_string(), session_type.to_string()));
