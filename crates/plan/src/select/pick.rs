@@ -118,7 +118,7 @@ mod tests {
             })
             .collect();
         let index = plan_index_testkit::items_index("c", items.to_vec());
-        let Some(coll) = index.collection("c") else {
+        let Ok(Some(coll)) = index.collection("c") else {
             panic!("the test index has collection c");
         };
         let phase_d = |i: &Item<'_>| ordinal_distance(meta_str(i, "phase"), phase, &PHASES);
