@@ -215,6 +215,7 @@ fn a_requested_philosophy_is_used_when_it_fits() {
     // Another philosophy that fits the same request.
     let other = index
         .collection("philosophies")
+        .expect("intact")
         .expect("philosophies")
         .items()
         .map(|i| i.id.to_string())

@@ -28,7 +28,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
-use plan_index_core::{BakedIndex, SearchError};
+use plan_index_core::{BakedIndex, FormatError, SearchError};
 use plan_index_core::{Code, Coded};
 use plan_index_embed::EmbedError;
 
@@ -255,11 +255,17 @@ pub enum PlanError {
     /// A search failed (a bug: selection only builds valid searches).
     #[error("internal search error")]
     Search(#[source] SearchError),
+    /// A collection the plan reads fails its checksum.
+    #[error(transparent)]
+    IndexCorrupt(#[from] FormatError),
 }
 
 impl From<SearchError> for PlanError {
     fn from(e: SearchError) -> PlanError {
-        PlanError::Search(e)
+        match e {
+            SearchError::IndexCorrupt(e) => PlanError::IndexCorrupt(e),
+            e => PlanError::Search(e),
+        }
     }
 }
 
@@ -278,6 +284,7 @@ impl Coded for PlanError {
             PlanError::ContentGap(_) => Code::ContentGap,
             PlanError::Embed(e) => e.code(),
             PlanError::Search(_) => Code::Internal,
+            PlanError::IndexCorrupt(_) => Code::IndexCorrupt,
         }
     }
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::schema::key;
 use crate::vocab::{LEVELS, MAX_DAYS, MIN_DAYS, PhaseKind, RACES, SessionType};
-use plan_index_core::BakedIndex;
+use plan_index_core::{BakedIndex, FormatError};
 use plan_index_format::SourceItem;
 
 /// Collection of training philosophies.
@@ -194,11 +194,13 @@ pub fn canonical_query_texts(sources: &BTreeMap<String, Vec<SourceItem>>) -> Vec
 }
 
 /// The baked items as source items (no embeddings), to recompute the canonical texts of a
-/// baked index (tests, `plan-index plan --list-queries`).
-pub fn sources_of(index: &BakedIndex) -> BTreeMap<String, Vec<SourceItem>> {
+/// baked index (tests, `plan-index plan --list-queries`); an error if a collection fails its
+/// checksum.
+pub fn sources_of(index: &BakedIndex) -> Result<BTreeMap<String, Vec<SourceItem>>, FormatError> {
     index
         .collections()
         .map(|collection| {
+            let collection = collection?;
             let items = collection
                 .items()
                 .map(|item| SourceItem {
@@ -210,7 +212,7 @@ pub fn sources_of(index: &BakedIndex) -> BTreeMap<String, Vec<SourceItem>> {
                     text: item.text.map(str::to_string),
                 })
                 .collect();
-            (collection.name().to_string(), items)
+            Ok((collection.name().to_string(), items))
         })
         .collect()
 }

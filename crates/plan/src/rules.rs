@@ -238,15 +238,18 @@ fn first_race<'a>(item: &Item<'a>) -> Option<&'a str> {
 
 /// The hard-day limit of philosophy `id` in `index` (None when unknown).
 pub fn max_hard_days(index: &BakedIndex, id: &str) -> Option<i64> {
-    let philosophies = index.collection(PHILOSOPHIES)?;
+    // A corrupt collection answers nothing here; the plan's own access reports it.
+    let philosophies = index.collection(PHILOSOPHIES).ok()??;
     let row = philosophies.position(id)?;
     meta_int(&philosophies.item(row), key::MAX_HARD_DAYS)
 }
 
 /// Checks every baked week structure against the rules; one line per problem.
 pub fn check_week_structures(index: &BakedIndex) -> Vec<String> {
-    let Some(weeks) = index.collection(WEEK_STRUCTURES) else {
-        return vec![format!("the index has no {WEEK_STRUCTURES} collection")];
+    let weeks = match index.collection(WEEK_STRUCTURES) {
+        Ok(Some(weeks)) => weeks,
+        Ok(None) => return vec![format!("the index has no {WEEK_STRUCTURES} collection")],
+        Err(e) => return vec![e.to_string()],
     };
     weeks
         .items()

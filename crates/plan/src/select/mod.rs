@@ -47,7 +47,7 @@ fn filter(key: &str, value: &str) -> Filter {
 }
 
 fn collection<'a>(index: &'a BakedIndex, name: &str) -> Result<Collection<'a>, PlanError> {
-    index.collection(name).ok_or_else(|| {
+    index.collection(name)?.ok_or_else(|| {
         PlanError::IndexIncomplete(format!(
             "the baked index has no {name:?} collection (it has: {}); bake an index made by \
              `plan-index prepare`",
