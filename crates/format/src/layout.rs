@@ -343,7 +343,15 @@ pub fn meta_checksum(bytes: &[u8]) -> u64 {
 
 /// Lowercase hex of bytes.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    // A table, not `format!` per byte: the baked-query lookup hashes every query text of a
+    // plan, and formatting was half of that cost.
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
+    }
+    out
 }
 
 /// sha256 of a text, as lowercase hex (the `text_hash` and the `queries` collection's ids).
@@ -511,6 +519,11 @@ fn encode_meta(
     Ok((region, bytes.len()))
 }
 
+/// `xs` as their little-endian bytes, one after another.
+fn le_bytes<T: Copy, const N: usize>(xs: &[T], to_le: fn(T) -> [u8; N]) -> Vec<u8> {
+    xs.iter().flat_map(|&x| to_le(x)).collect()
+}
+
 /// Appends each collection's compact rows (f16, i8 storage) to the vector block.
 fn encode_compact(
     meta: &IndexMeta,
@@ -537,27 +550,9 @@ fn encode_compact(
             span
         };
         let codes = part(&compact.codes);
-        let scales = part(
-            &compact
-                .scales
-                .iter()
-                .flat_map(|x| x.to_le_bytes())
-                .collect::<Vec<_>>(),
-        );
-        let bounds = part(
-            &compact
-                .bounds
-                .iter()
-                .flat_map(|x| x.to_le_bytes())
-                .collect::<Vec<_>>(),
-        );
-        let norms = part(
-            &compact
-                .norms
-                .iter()
-                .flat_map(|x| x.to_le_bytes())
-                .collect::<Vec<_>>(),
-        );
+        let scales = part(&le_bytes(&compact.scales, f32::to_le_bytes));
+        let bounds = part(&le_bytes(&compact.bounds, f64::to_le_bytes));
+        let norms = part(&le_bytes(&compact.norms, f64::to_le_bytes));
         let extent = BlockSpan {
             offset: codes.offset,
             len: block.len() as u64 - codes.offset,
@@ -798,4 +793,20 @@ pub fn verify_content_hash(header: &Header, blob: &[u8]) -> bool {
 /// Rounds a collection's start up so that each collection's rows begin 64-byte aligned.
 pub fn aligned_float_offset(floats_so_far: usize) -> usize {
     round_up(floats_so_far, VECTOR_ALIGN / 4)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_hex_is_the_published_digest_in_lowercase() {
+        // FIPS 180-2's example digest of "abc".
+        assert_eq!(
+            sha256_hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(hex(&[0x00, 0x0f, 0xf0, 0xff]), "000ff0ff");
+        assert_eq!(hex(&[]), "");
+    }
 }
