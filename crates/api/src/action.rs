@@ -191,7 +191,11 @@ fn health<'a>(index: &'a BakedIndex, runtime: Runtime<'a>) -> Health<'a> {
         model: index.model(),
         dim: index.dim(),
         metric: index.metric().as_str(),
-        collections: index.collections().map(|c| (c.name(), c.len())).collect(),
+        collections: index
+            .entries()
+            .iter()
+            .map(|c| (c.name.as_str(), c.len as usize))
+            .collect(),
         cold_start: runtime.cold_start,
         index_decode_us: round1(index.decode_time().as_secs_f64() * 1e6),
         publishing: runtime.publishing,
@@ -209,13 +213,14 @@ fn collections(index: &BakedIndex) -> Collections<'_> {
 /// Name, count, dimension, metric and fields of every collection (`/v1/collections`, `inspect`).
 pub fn collection_infos(index: &BakedIndex) -> Vec<CollectionInfo<'_>> {
     index
-        .collections()
+        .entries()
+        .iter()
         .map(|c| CollectionInfo {
-            name: c.name(),
-            count: c.len(),
-            dim: c.dim(),
-            metric: c.metric().as_str(),
-            fields: c.fields().collect(),
+            name: &c.name,
+            count: c.len as usize,
+            dim: c.dim as usize,
+            metric: c.metric.as_str(),
+            fields: c.fields.iter().map(String::as_str).collect(),
         })
         .collect()
 }
