@@ -44,7 +44,10 @@ fn bench(c: &mut Criterion) {
             "python_f64_repr",
             array(query.iter().map(|&x| python_repr(f64::from(x)))),
         ),
-        ("shortest_f32", array(query.iter().map(|x| format!("{x:?}")))),
+        (
+            "shortest_f32",
+            array(query.iter().map(|x| format!("{x:?}"))),
+        ),
     ];
     for (name, text) in &texts {
         let ours = json_f32::vectors(text.as_bytes(), 0).expect("parses");

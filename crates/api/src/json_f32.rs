@@ -30,8 +30,8 @@ pub const MARGIN: u64 = 8;
 /// 10^0 ..= 10^42 as `f64`: exact up to 10^22, correctly rounded (by the compiler) after.
 const POW10: [f64; 43] = [
     1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-    1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29, 1e30, 1e31,
-    1e32, 1e33, 1e34, 1e35, 1e36, 1e37, 1e38, 1e39, 1e40, 1e41, 1e42,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22, 1e23, 1e24, 1e25, 1e26, 1e27, 1e28, 1e29, 1e30, 1e31, 1e32,
+    1e33, 1e34, 1e35, 1e36, 1e37, 1e38, 1e39, 1e40, 1e41, 1e42,
 ];
 
 /// The largest power of ten exact in `f64`.
@@ -242,7 +242,9 @@ mod tests {
 
     #[test]
     fn grammar() {
-        for bad in ["", "-", "01", "1.", ".5", "+1", "1e", "1e+", "--1", "0x1", "inf", "NaN"] {
+        for bad in [
+            "", "-", "01", "1.", ".5", "+1", "1e", "1e+", "--1", "0x1", "inf", "NaN",
+        ] {
             assert!(parse(bad).is_none(), "{bad:?} accepted");
         }
         assert_eq!(number(b"12,", 0), Some((12.0, 2)));
@@ -254,7 +256,10 @@ mod tests {
     fn edge_values() {
         let bits = |s: &str| parse(s).map(f32::to_bits);
         assert_eq!(bits("-0"), Some((-0.0f32).to_bits()));
-        assert_eq!(bits("-0.0e-999999999999999999999"), Some((-0.0f32).to_bits()));
+        assert_eq!(
+            bits("-0.0e-999999999999999999999"),
+            Some((-0.0f32).to_bits())
+        );
         assert_eq!(parse("3.4028236e38"), Some(f32::INFINITY));
         assert_eq!(parse("3.4028235e38"), Some(f32::MAX));
         assert_eq!(parse("1e-46"), Some(0.0));
@@ -277,7 +282,9 @@ mod tests {
             Some((Vectors::Batch(vec![vec![1.0, 2.0], vec![3.0]]), 11))
         );
         assert_eq!(vectors(b"[]", 0), Some((Vectors::One(vec![]), 2)));
-        for odd in ["[1,]", "[1 2]", "[[1],2]", "[1,[2]]", "[\"1\"]", "[1e39]", "[1", "1"] {
+        for odd in [
+            "[1,]", "[1 2]", "[[1],2]", "[1,[2]]", "[\"1\"]", "[1e39]", "[1", "1",
+        ] {
             assert!(vectors(odd.as_bytes(), 0).is_none(), "{odd} accepted");
         }
     }

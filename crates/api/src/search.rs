@@ -12,9 +12,9 @@ use plan_index_embed::{EmbeddedBy, embed_query};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::action::Decode;
 use crate::error::ApiError;
 use crate::round1;
-use crate::action::Decode;
 use crate::vector_input::{VectorB64, VectorInput, split_vector};
 
 /// A search as JSON callers send it.

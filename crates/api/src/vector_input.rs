@@ -489,7 +489,10 @@ pub fn split_vector(text: &str) -> Option<Split> {
         if b.get(i) != Some(&b'"') {
             return None;
         }
-        let len = b.get(i + 1..)?.iter().position(|&c| c == b'"' || c == b'\\')?;
+        let len = b
+            .get(i + 1..)?
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\')?;
         let key = &b[i + 1..i + 1 + len];
         if b.get(i + 1 + len) != Some(&b'"') {
             return None;
