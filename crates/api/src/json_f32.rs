@@ -70,6 +70,17 @@ pub fn number(b: &[u8], start: usize) -> Option<(f32, usize)> {
     if b.get(i) == Some(&b'.') {
         i += 1;
         let first = i;
+        // Eight digits at a time once the significand has begun (Python's 17-digit output
+        // is two such chunks and a tail); the digit-by-digit loop below does the rest.
+        while w != 0
+            && digits + 8 <= MAX_DIGITS
+            && let Some(chunk) = eight_digits(b, i)
+        {
+            w = w * 100_000_000 + chunk;
+            digits += 8;
+            exp10 -= 8;
+            i += 8;
+        }
         while let Some(&c @ b'0'..=b'9') = b.get(i) {
             if digits < MAX_DIGITS {
                 w = w * 10 + u64::from(c - b'0');
@@ -116,6 +127,28 @@ pub fn number(b: &[u8], start: usize) -> Option<(f32, usize)> {
         None => fallback(b, start, i)?,
     };
     Some((value, i))
+}
+
+/// The value of the eight ASCII digits at `b[i..i + 8]`, or `None` when there are fewer than
+/// eight bytes or any of them is not a digit (one load and a few multiplications: SWAR).
+#[inline]
+fn eight_digits(b: &[u8], i: usize) -> Option<u64> {
+    let bytes: [u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
+    let v = u64::from_le_bytes(bytes);
+    // Every byte in 0x30..=0x39: high nibble 3, and adding 6 does not carry out of it.
+    let all_digits = (v & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
+        && (v.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030;
+    if !all_digits {
+        return None;
+    }
+    // Byte k (the k-th digit, first digit in the lowest byte) is d_k.
+    let v = v - 0x3030_3030_3030_3030;
+    // Pairs: byte 2j holds 10 * d_2j + d_2j+1.
+    let v = (v * 10) + (v >> 8);
+    // Quads from the pairs, in the high half of each 64-bit product.
+    let low = (v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
+    let high = ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
+    Some((low.wrapping_add(high)) >> 32)
 }
 
 /// `w * 10^q` rounded to `f32` when `x` decides it (module doc); `None` when the standard
@@ -268,6 +301,19 @@ mod tests {
         // 2^24 + 1 is a midpoint: ties to even.
         assert_eq!(parse("16777217"), Some(16_777_216.0));
         assert_eq!(parse("16777219"), Some(16_777_220.0));
+    }
+
+    #[test]
+    fn eight_digits_at_once() {
+        assert_eq!(eight_digits(b"12345678", 0), Some(12_345_678));
+        assert_eq!(eight_digits(b"x00000009", 1), Some(9));
+        assert_eq!(eight_digits(b"99999999", 0), Some(99_999_999));
+        assert_eq!(eight_digits(b"1234567", 0), None);
+        for bad in [b"1234567/", b"1234567:", b"1234.678", b"12345e78"] {
+            assert_eq!(eight_digits(bad, 0), None);
+        }
+        assert_eq!(parse("0.012345678901234567"), Some(0.012_345_679));
+        assert_eq!(parse("1.2345678901234567"), Some(1.234_567_9));
     }
 
     #[test]
