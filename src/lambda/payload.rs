@@ -380,6 +380,18 @@ impl Decode for Request<'_> {
             action::refused(e, text.as_bytes(), what)
         })
     }
+
+    fn text(&self) -> Option<&str> {
+        Some(self.text)
+    }
+
+    fn decode_text<T: DeserializeOwned>(&self, text: &str, what: &str) -> Result<T, ApiError> {
+        Request {
+            text,
+            without: self.without,
+        }
+        .decode(what)
+    }
 }
 
 /// An event-borne request (direct, SQS record, EventBridge detail): its action named by

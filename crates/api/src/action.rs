@@ -235,14 +235,35 @@ pub enum Body<'a> {
 
 /// Something a request can be decoded from: a body of bytes here; the function adds its
 /// payloads (a direct invocation's members without `action`, an SQS record's body).
-pub trait Decode {
+pub trait Decode: Sized {
     /// Decodes a `what` request (`search`, `plan`) into `T`.
     fn decode<T: DeserializeOwned>(self, what: &str) -> Result<T, ApiError>;
+
+    /// The body as JSON text, when it is text (a search reads its `"vector"` from it with
+    /// [`crate::json_f32`]).
+    fn text(&self) -> Option<&str> {
+        None
+    }
+
+    /// Decodes `T` from `text` the way [`Decode::decode`] decodes the body (the search's body
+    /// with its vector taken out, see [`search::decode`]).
+    fn decode_text<T: DeserializeOwned>(&self, text: &str, what: &str) -> Result<T, ApiError>;
 }
 
 impl Decode for Body<'_> {
     fn decode<T: DeserializeOwned>(self, what: &str) -> Result<T, ApiError> {
         decode(self, what)
+    }
+
+    fn text(&self) -> Option<&str> {
+        match self {
+            Body::Bytes(bytes) => std::str::from_utf8(bytes).ok(),
+            Body::Json(_) => None,
+        }
+    }
+
+    fn decode_text<T: DeserializeOwned>(&self, text: &str, what: &str) -> Result<T, ApiError> {
+        decode(Body::Bytes(text.as_bytes()), what)
     }
 }
 
@@ -329,7 +350,7 @@ pub fn action(name: &str, body: impl Decode) -> Result<Action, ApiError> {
     match name {
         "health" => Ok(Action::Health),
         "collections" => Ok(Action::Collections),
-        "search" => body.decode("search").map(Action::Search),
+        "search" => search::decode(body).map(Action::Search),
         "plan" => body.decode("plan").map(Action::Plan),
         "openapi" => Ok(Action::OpenApi),
         other => Err(ApiError::new(

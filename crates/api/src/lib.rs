@@ -8,6 +8,7 @@
 
 pub mod action;
 mod error;
+pub mod json_f32;
 pub mod search;
 mod vector_input;
 
@@ -16,7 +17,9 @@ use serde::Serialize;
 pub use action::{Action, Body, Publishing, Reply, Runtime};
 pub use error::{ApiError, ErrorBody, ErrorFields, with_sources};
 pub use plan_index_core::Code;
-pub use vector_input::{B64Error, Element, Rows, VectorB64, VectorInput, f32_rows};
+pub use vector_input::{
+    B64Error, Element, Rows, Split, VectorB64, VectorInput, f32_rows, split_vector,
+};
 
 /// Encodes any reply or error body as compact JSON: the one encoder every carrier uses.
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<String, ApiError> {

@@ -12,9 +12,10 @@ use plan_index_embed::{EmbeddedBy, embed_query};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::action::Decode;
 use crate::error::ApiError;
 use crate::round1;
-use crate::vector_input::{VectorB64, VectorInput};
+use crate::vector_input::{VectorB64, VectorInput, split_vector};
 
 /// A search as JSON callers send it.
 #[derive(Debug, Default, Deserialize)]
@@ -116,6 +117,21 @@ pub struct SearchResponse {
     pub search_us: f64,
     /// Content hash of the index that answered (as in `/health` and plans).
     pub index_hash: String,
+}
+
+/// Decodes a search request from `body`. A `"vector"` of plain numbers is read straight from
+/// the text by [`crate::json_f32`] (one pass, correctly rounded) and serde_json reads the other
+/// members; when the fast path declines or the rest does not decode, the whole body is decoded
+/// as before, so every error is the one serde_json and the visitors give.
+pub fn decode(body: impl Decode) -> Result<SearchRequest, ApiError> {
+    if let Some(split) = body.text().and_then(split_vector)
+        && let Ok(mut request) = body.decode_text::<SearchRequest>(&split.rest, "search")
+        && request.vector.is_none()
+    {
+        request.vector = Some(split.vector);
+        return Ok(request);
+    }
+    body.decode("search")
 }
 
 impl SearchRequest {

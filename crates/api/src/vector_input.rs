@@ -14,9 +14,13 @@ use serde_json::Value;
 
 use plan_index_core::search::{MAX_BATCH, Query, SearchError};
 
+use crate::json_f32::{self, Vectors};
+
 /// `"vector"` as sent: one vector, a batch of vectors, or something else.
 #[derive(Clone, Debug, PartialEq)]
 pub enum VectorInput {
+    /// Plain finite numbers read from the text by [`json_f32::vectors`] ([`split_vector`]).
+    Read(Vectors),
     /// Elements of a flat array.
     One(Vec<Element>),
     /// Rows of an array of arrays.
@@ -175,14 +179,14 @@ impl VectorInput {
     pub fn into_query(self) -> Result<Query, SearchError> {
         match self {
             VectorInput::Malformed(why) => Err(SearchError::InvalidVector(why.into())),
-            VectorInput::One(elements) => numbers(&elements).map(Query::Vector),
-            VectorInput::Batch(rows) if rows.len() > MAX_BATCH => {
-                Err(SearchError::InvalidRequest(format!(
-                    "a batch holds at most {MAX_BATCH} vectors, got {}",
-                    rows.len()
-                )))
+            VectorInput::Read(Vectors::One(floats)) => Ok(Query::Vector(floats)),
+            VectorInput::Read(Vectors::Batch(rows)) => {
+                check_batch(rows.len())?;
+                Ok(Query::Batch(rows))
             }
+            VectorInput::One(elements) => numbers(&elements).map(Query::Vector),
             VectorInput::Batch(rows) => {
+                check_batch(rows.len())?;
                 let rows = rows.iter().map(|r| numbers(r)).collect::<Result<_, _>>()?;
                 Ok(Query::Batch(rows))
             }
@@ -448,4 +452,83 @@ impl From<B64Error> for crate::ApiError {
     fn from(e: B64Error) -> crate::ApiError {
         crate::ApiError::from_coded(&e)
     }
+}
+
+/// A request body whose `"vector"` member was read by [`json_f32::vectors`]: the floats, and
+/// the body with `null` in the vector's place, for serde to read the other members from.
+#[derive(Debug)]
+pub struct Split {
+    /// The vector or batch.
+    pub vector: VectorInput,
+    /// The body without the vector's text.
+    pub rest: String,
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// Finds the top-level `"vector"` member of a JSON object and reads it with
+/// [`json_f32::vectors`]; other members' values are stepped over by serde_json (so strings,
+/// escapes and nesting are judged by it). `None` whenever anything is not plain (no object, a
+/// member name with escapes, two `"vector"` members, a vector that is not finite numbers or
+/// rows of them, broken JSON): the caller then decodes the whole text as before, so errors
+/// and their codes do not change.
+pub fn split_vector(text: &str) -> Option<Split> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    i = skip_ws(b, i + 1);
+    let mut found = None;
+    while b.get(i) != Some(&b'}') {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let len = b
+            .get(i + 1..)?
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\')?;
+        let key = &b[i + 1..i + 1 + len];
+        if b.get(i + 1 + len) != Some(&b'"') {
+            return None;
+        }
+        i = skip_ws(b, i + len + 2);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        if key == b"vector" {
+            if found.is_some() {
+                return None;
+            }
+            let (vectors, end) = json_f32::vectors(b, i)?;
+            found = Some((i, end, vectors));
+            i = end;
+        } else {
+            let mut values =
+                serde_json::Deserializer::from_str(text.get(i..)?).into_iter::<IgnoredAny>();
+            values.next()?.ok()?;
+            i += values.byte_offset();
+        }
+        i = skip_ws(b, i);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    let (start, end, vectors) = found?;
+    let mut rest = String::with_capacity(text.len() - (end - start) + 4);
+    rest.push_str(text.get(..start)?);
+    rest.push_str("null");
+    rest.push_str(text.get(end..)?);
+    Some(Split {
+        vector: VectorInput::Read(vectors),
+        rest,
+    })
 }
