@@ -152,8 +152,8 @@ pub fn run<'a>(
     }
 }
 
-/// [`run`], with a search refused up front when its reply could exceed `budget` (the
-/// function's carriers; see [`search::check_reply`]).
+/// [`run`], with a search or a plan refused up front when its reply could exceed `budget` (the
+/// function's carriers; see [`search::check_reply`] and [`check_plan`]).
 pub fn run_within<'a>(
     index: &'a BakedIndex,
     runtime: Runtime<'a>,
@@ -166,8 +166,91 @@ pub fn run_within<'a>(
             search::check_reply(index, &spec, budget)?;
             Ok(Reply::Search(search::run(index, spec)?))
         }
+        Action::Health | Action::Collections => {
+            check_info(index, runtime, budget)?;
+            run(index, runtime, action)
+        }
+        Action::Plan(request) => {
+            check_plan(index, &request, budget)?;
+            Ok(Reply::Plan(Box::new(plan::plan(index, &request)?)))
+        }
         other => run(index, runtime, other),
     }
+}
+
+/// Refuses `health` and `collections` up front when their replies could exceed `budget` (an
+/// index of very many collections): both are bounded by the index and the configured
+/// destinations alone, measured once per process (the decode time and cold-start flag at
+/// their widest).
+pub fn check_info(
+    index: &BakedIndex,
+    runtime: Runtime<'_>,
+    budget: &search::ReplyBudget,
+) -> Result<(), ApiError> {
+    if budget.max_bytes == usize::MAX {
+        return Ok(());
+    }
+    let measure = |text: String| (text.len(), plan::bound::escaped_len(&text));
+    let (plain, escaped) = index.memo("", "collections reply", || {
+        measure(crate::encode(&collections(index)).unwrap_or_default())
+    });
+    let unpublished = Runtime {
+        publishing: &Publishing::default(),
+        ..runtime
+    };
+    let health = index.memo("", "health reply", || {
+        measure(crate::encode(&health(index, unpublished)).unwrap_or_default())
+    });
+    let destinations = measure(crate::encode(runtime.publishing).unwrap_or_default());
+    // The decode time (an f64) and `cold_start` may print longer on another invocation.
+    let size = plan::bound::Size {
+        plain: plain.max(health.0 + destinations.0),
+        escaped: escaped.max(health.1 + destinations.1),
+    } + plan::bound::Size::fixed(32);
+    if budget.fits(size) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        Code::ReplyTooLarge,
+        format!(
+            "this index's health or collections reply could take up to {} bytes, over the {} bytes {} may return",
+            size.plain, budget.max_bytes, budget.carrier
+        ),
+    ))
+}
+
+/// Refuses, before any selection runs, a plan whose reply could exceed `budget`: its bound
+/// (`plan_index_plan::bound::reply_bound`: weeks x (structure + seven days x template), plus
+/// the passages, the warnings and the envelope) against the carrier's limit. An invalid
+/// request is refused as the plan itself would refuse it.
+pub fn check_plan(
+    index: &BakedIndex,
+    request: &PlanRequest,
+    budget: &search::ReplyBudget,
+) -> Result<(), ApiError> {
+    if budget.max_bytes == usize::MAX {
+        return Ok(());
+    }
+    let size = plan::bound::reply_bound(index, request)?;
+    if budget.fits(size) {
+        return Ok(());
+    }
+    let worst = if budget.escaped {
+        size.escaped
+    } else {
+        size.plain
+    };
+    let fewer = match plan::bound::most_weeks(index, request, |s| budget.fits(s)) {
+        Some(weeks) => format!("ask for at most {weeks} weeks"),
+        None => "no plan of this index fits it".to_string(),
+    };
+    Err(ApiError::new(
+        Code::ReplyTooLarge,
+        format!(
+            "this plan could take up to {worst} bytes, over the {} bytes {} may return; {fewer}",
+            budget.max_bytes, budget.carrier
+        ),
+    ))
 }
 
 /// The top-level `openapi.yaml` as compact JSON, converted at build time (crates/api/build.rs).
