@@ -3,7 +3,10 @@
 `gen DIR` writes random unit vectors (rounded to 5 decimals, so the JSON our baker reads and
 the float32 arrays the peers use are the same numbers) as one index directory per dimension
 (`DIR/d<dim>/manifest.json` + one `<collection>.json` per size, metric `dot`) and the queries
-as raw little-endian float32 (`DIR/<collection>.queries.f32`).
+as raw little-endian float32 (`DIR/<collection>.queries.f32`). Each size but the 100,000-row
+scale point is also written as `<collection>_f16` and `<collection>_i8`, the same rows with
+the manifest's per-collection `storage` override, so our f16 and i8 storage are timed in the
+same run (their results must equal our f32 results exactly).
 
 `run DIR` starts the function under the Runtime API emulator (scripts/emulator.py), pinned to
 core 1 like this process, and times, interleaved round by round: one query per direct
@@ -34,6 +37,12 @@ SIZES = [
     ("c100000x384", 100_000, 384, 100),
 ]
 SINGLE = 30  # queries timed one by one per round
+# Our compact storages, baked beside f32 for the sizes that are not the scale point.
+COMPACT = [s for s in os.environ.get("BENCH_STORAGE", "f16,i8").split(",") if s]
+
+
+def compact_for(n):
+    return COMPACT if n < 100_000 else []
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 
@@ -52,11 +61,16 @@ def unit_rows(rng, n, dim):
 
 def gen(root):
     rng = np.random.default_rng(2026)
+    manifests = {}
     for name, n, dim, nq in wanted():
         folder = os.path.join(root, f"d{dim}")
         os.makedirs(folder, exist_ok=True)
+        manifest = manifests.setdefault(
+            folder, {"model": "random", "dim": dim, "metric": "dot", "collections": {}})
+        for storage in compact_for(n):
+            manifest["collections"][f"{name}_{storage}"] = {"storage": storage}
         with open(os.path.join(folder, "manifest.json"), "w") as f:
-            json.dump({"model": "random", "dim": dim, "metric": "dot"}, f)
+            json.dump(manifest, f)
         rows = unit_rows(rng, n, dim)
         rows.astype("<f4").tofile(os.path.join(root, f"{name}.rows.f32"))
         with open(os.path.join(folder, f"{name}.json"), "w") as f:
@@ -66,6 +80,9 @@ def gen(root):
                 f.write(",".join(f"{x:.5f}" for x in row))
                 f.write("]}")
             f.write("]")
+        for storage in compact_for(n):
+            os.link(os.path.join(folder, f"{name}.json"),
+                    os.path.join(folder, f"{name}_{storage}.json"))
         queries = rng.standard_normal((max(nq, SINGLE), dim)).astype(np.float32)
         queries /= np.linalg.norm(queries, axis=1, keepdims=True)
         queries.astype("<f4").tofile(os.path.join(root, f"{name}.queries.f32"))
@@ -119,22 +136,35 @@ def bench_collection(emu, name, rows, queries, nq):
     peers = Peers(rows)
     single = queries[:SINGLE]
     batch = queries[:nq]
-    times = {key: [] for key in ("ours1", "np1", "faiss1", "us1", "oursB", "npB", "faissB", "usB")}
-    agree = {"numpy": 0, "faiss": 0, "usearch": 0, "total": 0}
+    storages = compact_for(len(rows))
+    keys = ["ours1", "np1", "faiss1", "us1", "oursB", "npB", "faissB", "usB"]
+    keys += [f"ours1_{s}" for s in storages] + [f"oursB_{s}" for s in storages]
+    times = {key: [] for key in keys}
+    agree = {"numpy": 0, "faiss": 0, "usearch": 0, "total": 0, "compact": 0, "compact_total": 0}
 
-    def ours(vectors):
-        body = {"action": "search", "collection": name, "k": K,
+    def ours(vectors, collection=name):
+        body = {"action": "search", "collection": collection, "k": K,
                 "vector": vectors.tolist() if vectors.ndim == 2 else vectors.tolist()}
         status, reply = emu.invoke(body)
         if status != 200 or "error" in reply:
             raise SystemExit(f"error: plan-index refused the search: {str(reply)[:300]}")
         return reply["search_us"], ids_of(reply)
 
+    def exact(reply_ids, want):
+        agree["compact_total"] += 1
+        agree["compact"] += reply_ids == want
+
     ours(single[0])  # warm: first touch of the rows
+    for storage in storages:
+        ours(single[0], f"{name}_{storage}")  # and of the compact rows (their checksum)
     for _ in range(ROUNDS):
         for q in single:
             us, got = ours(q)
             times["ours1"].append(us)
+            for storage in storages:
+                us_c, got_c = ours(q, f"{name}_{storage}")
+                times[f"ours1_{storage}"].append(us_c)
+                exact(got_c, got)
             t, want = timed(peers.numpy_one, q)
             times["np1"].append(t)
             t, f = timed(peers.faiss_search, q[None, :])
@@ -147,6 +177,10 @@ def bench_collection(emu, name, rows, queries, nq):
             agree["usearch"] += got[0] == [int(x) for x in np.asarray(u).reshape(-1)[:K]]
         us, got = ours(batch)
         times["oursB"].append(us / nq)
+        for storage in storages:
+            us_c, got_c = ours(batch, f"{name}_{storage}")
+            times[f"oursB_{storage}"].append(us_c / nq)
+            exact(got_c, got)
         t, want = timed(peers.numpy_batch, batch)
         times["npB"].append(t / nq)
         t, f = timed(peers.faiss_search, batch)
@@ -184,6 +218,24 @@ def run(root):
                 print(f"measured {name}", file=sys.stderr)
             emu.stop_function()
     report(results)
+    compact_report(results)
+
+
+def compact_report(results):
+    """Our f16 and i8 storage against our f32 and numpy, same queries, same run."""
+    print()
+    print("| collection | mode | plan-index f32 | f16 | i8 | i8 / numpy f32 per query "
+          "| f16 / numpy | f32 / numpy | compact results equal to f32 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, n, d, nq, m, agree in results:
+        if "ours1_i8" not in m or "ours1_f16" not in m:
+            continue
+        label = f"{n:,} x {d}"
+        same = f"{agree['compact']}/{agree['compact_total']}"
+        for mode, key in (("single", "ours1"), (f"batch of {nq}", "oursB")):
+            print(f"| {label} | {mode} | {m[key]:.1f} us | {m[key + '_f16']:.1f} us | "
+                  f"{m[key + '_i8']:.1f} us | {m[key + '_i8'] / m['np1']:.2f}x | "
+                  f"{m[key + '_f16'] / m['np1']:.2f}x | {m[key] / m['np1']:.2f}x | {same} |")
 
 
 def report(results):

@@ -1,16 +1,20 @@
 //! Warm search latency (100, 10,000 and 50,000 items x 1536 dims, top-10) and the cold decode;
 //! a batch of queries against the same queries one by one; one pair's dot product, ours (the
-//! canonical order every ranking uses) against simsimd's.
+//! canonical order every ranking uses) against simsimd's; the same single query over f32, f16
+//! and i8 storage (exact results, compact scan); the i8 code dot product, ours against
+//! simsimd's.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use plan_index_core::BakedIndex;
+use plan_index_core::Storage;
 use plan_index_core::kernel::Kernel;
+use plan_index_core::quant;
 use plan_index_core::search::{Params, prepare_query, top_k, top_k_batch};
 use plan_index_format::bake_dir;
 use plan_index_testkit::leak_aligned;
-use plan_index_testkit::{XorShift, random_index};
+use plan_index_testkit::{XorShift, random_index, random_index_stored};
 use serde_json::json;
 use simsimd::SpatialSimilarity;
 
@@ -20,7 +24,10 @@ fn warm_search(c: &mut Criterion) {
     let mut group = c.benchmark_group("search_top10_1536d");
     for n in [100usize, 10_000, 50_000] {
         let index = random_index("bench", n, DIM, 42);
-        let collection = index.collection("bench").expect("bench collection");
+        let collection = index
+            .collection("bench")
+            .expect("intact")
+            .expect("bench collection");
         let query = prepare_query(&collection, &XorShift::new(7).unit_vector(DIM)).expect("query");
         let params = Params {
             k: 10,
@@ -40,7 +47,10 @@ fn warm_search(c: &mut Criterion) {
 
 fn filtered_search(c: &mut Criterion) {
     let index = random_index("bench", 10_000, DIM, 42);
-    let collection = index.collection("bench").expect("bench collection");
+    let collection = index
+        .collection("bench")
+        .expect("intact")
+        .expect("bench collection");
     let query = prepare_query(&collection, &XorShift::new(7).unit_vector(DIM)).expect("query");
     let filters = vec!["group=g3".parse().expect("filter")];
     let params = Params {
@@ -83,7 +93,10 @@ fn cold_decode(c: &mut Criterion) {
 fn batch_vs_single(c: &mut Criterion) {
     for (n, nq) in [(100usize, 300usize), (10_000, 100)] {
         let index = random_index("bench", n, DIM, 42);
-        let collection = index.collection("bench").expect("bench collection");
+        let collection = index
+            .collection("bench")
+            .expect("intact")
+            .expect("bench collection");
         let mut rng = XorShift::new(9);
         let queries: Vec<Vec<f32>> = (0..nq)
             .map(|_| prepare_query(&collection, &rng.unit_vector(DIM)).expect("query"))
@@ -128,8 +141,49 @@ fn pair_dot(c: &mut Criterion) {
     group.finish();
 }
 
+/// One query, 10,000 x 1536, top-10, over each storage (same rows, same exact answer).
+fn storage_search(c: &mut Criterion) {
+    let mut group = c.benchmark_group("storage_top10_1536d_10000");
+    group.sample_size(30);
+    let query = XorShift::new(7).unit_vector(DIM);
+    let params = Params {
+        k: 10,
+        filters: &[],
+        min_score: None,
+    };
+    for storage in [Storage::F32, Storage::F16, Storage::I8] {
+        let index = random_index_stored("bench", 10_000, DIM, 42, storage);
+        let collection = index.collection("bench").expect("intact").expect("bench");
+        let query = prepare_query(&collection, &query).expect("query");
+        group.bench_function(storage.as_str(), |b| {
+            b.iter(|| top_k(&collection, black_box(&query), &params))
+        });
+    }
+    group.finish();
+}
+
+/// The i8 scan's inner product of two code rows: ours (auto-vectorised, AVX2 when detected)
+/// against simsimd's.
+fn i8_dot(c: &mut Criterion) {
+    let kernel = Kernel::detect();
+    let mut group = c.benchmark_group("i8_dot");
+    for dim in [384usize, 1536] {
+        let a: Vec<i8> = (0..dim).map(|i| ((i * 37) % 255) as i8).collect();
+        let b: Vec<i8> = (0..dim).map(|i| ((i * 91) % 255) as i8).collect();
+        group.bench_with_input(BenchmarkId::new("ours", dim), &dim, |bench, _| {
+            bench.iter(|| quant::dot_i8(kernel, black_box(&a), black_box(&b)))
+        });
+        group.bench_with_input(BenchmarkId::new("simsimd", dim), &dim, |bench, _| {
+            bench.iter(|| <i8 as SpatialSimilarity>::dot(black_box(&a), black_box(&b)))
+        });
+    }
+    group.finish();
+}
+
 criterion_group!(
     benches,
+    storage_search,
+    i8_dot,
     warm_search,
     filtered_search,
     cold_decode,

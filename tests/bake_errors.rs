@@ -279,3 +279,98 @@ fn items_keep_file_order_and_collections_sort_by_name() {
     assert_eq!(ids, ["z2", "z1"]);
     assert_eq!(baked.meta.model, "unknown");
 }
+
+fn with_manifest(manifest: serde_json::Value) -> BakeError {
+    bake_err(&[
+        ("manifest.json", manifest.to_string()),
+        (
+            "things.json",
+            json!([{"id": "a", "embedding": [1.0, 0.0]}]).to_string(),
+        ),
+        (
+            "queries.json",
+            json!([{"id": "q", "embedding": [0.0, 1.0]}]).to_string(),
+        ),
+    ])
+}
+
+#[test]
+fn a_manifest_key_the_baker_does_not_know_is_refused_by_name() {
+    // Before format 3, `"storage"` was silently ignored: a misspelt key must not be.
+    let e = with_manifest(json!({"model": "m", "dim": 2, "metric": "cosine", "storge": "i8"}));
+    assert!(matches!(e.problem, Problem::BadManifest(_)), "{e}");
+    assert!(e.to_string().contains("storge"), "{e}");
+    assert_names(&e, "manifest.json", None);
+    let e = with_manifest(json!({
+        "model": "m", "dim": 2, "metric": "cosine",
+        "collections": {"things": {"storage": "i8", "precision": 3}}
+    }));
+    assert!(e.to_string().contains("precision"), "{e}");
+}
+
+#[test]
+fn an_unknown_storage_is_named_with_the_allowed_ones() {
+    for manifest in [
+        json!({"model": "m", "dim": 2, "metric": "cosine", "storage": "f8"}),
+        json!({"model": "m", "dim": 2, "metric": "cosine",
+               "collections": {"queries": {"storage": "f8"}}}),
+    ] {
+        let e = with_manifest(manifest);
+        assert_eq!(e.problem, Problem::UnknownStorage("f8".into()));
+        let message = e.to_string();
+        for allowed in ["\"f8\"", "f32", "f16", "i8"] {
+            assert!(message.contains(allowed), "{message}");
+        }
+        assert_names(&e, "manifest.json", None);
+    }
+}
+
+#[test]
+fn an_override_naming_no_collection_is_refused_by_name() {
+    let e = with_manifest(json!({
+        "model": "m", "dim": 2, "metric": "cosine",
+        "collections": {"querys": {"storage": "i8"}}
+    }));
+    assert_eq!(
+        e.problem,
+        Problem::UnknownOverride {
+            name: "querys".into(),
+            known: "queries, things".into()
+        }
+    );
+    assert!(e.to_string().contains("\"querys\""), "{e}");
+    assert_names(&e, "manifest.json", None);
+}
+
+#[test]
+fn compact_storage_needs_a_dot_product_metric() {
+    let e = with_manifest(json!({"model": "m", "dim": 2, "metric": "l2", "storage": "f16"}));
+    assert!(matches!(e.problem, Problem::StorageNeedsDot { .. }), "{e}");
+    assert!(e.to_string().contains("l2"), "{e}");
+}
+
+#[test]
+fn storage_per_index_and_per_collection() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let manifest = json!({
+        "model": "m", "dim": 2, "metric": "cosine", "storage": "f16",
+        "collections": {"queries": {"storage": "i8"}, "plain": {"storage": "f32"}}
+    });
+    write(dir.path(), "manifest.json", &manifest.to_string());
+    for name in ["things", "queries", "plain"] {
+        let items =
+            json!([{"id": "a", "embedding": [1.0, 0.5]}, {"id": "b", "embedding": [0.0, 1.0]}]);
+        write(dir.path(), &format!("{name}.json"), &items.to_string());
+    }
+    let baked = bake_dir(dir.path()).expect("valid");
+    let storage: Vec<(&str, &str)> = baked
+        .meta
+        .collections
+        .iter()
+        .map(|c| (c.name.as_str(), c.storage.as_str()))
+        .collect();
+    assert_eq!(
+        storage,
+        [("plain", "f32"), ("queries", "i8"), ("things", "f16")]
+    );
+}

@@ -1,4 +1,5 @@
-//! The blob is validated before use: magic, version, sizes, alignment, metadata checksum.
+//! The blob is validated before use: magic, version, sizes, alignment and the directory's
+//! checksum at open; each collection's own checksum on its first use, before any answer.
 
 use plan_index_core::BakedIndex;
 use plan_index_format::bake_dir;
@@ -24,7 +25,7 @@ fn open(bytes: &[u8]) -> Result<BakedIndex, FormatError> {
 fn a_good_blob_opens_and_verifies() {
     let index = open(&blob()).expect("opens");
     assert!(index.verify());
-    let c = index.collection("c").expect("collection");
+    let c = index.collection("c").expect("intact").expect("collection");
     // Cosine rows are normalised at build time.
     assert_eq!(c.vector(0), [0.6, 0.8]);
     assert_eq!(c.vector(1), [0.0, 1.0]);
@@ -59,13 +60,19 @@ fn truncated() {
 }
 
 #[test]
-fn flipped_metadata_byte() {
+fn flipped_table_byte_refuses_the_collection_on_first_use() {
     let mut b = blob();
     b[HEADER_LEN + 3] ^= 0x01;
-    assert!(matches!(
-        open(&b).err(),
-        Some(FormatError::ChecksumMismatch)
-    ));
+    let index = open(&b).expect("the directory is intact: open does not read the tables");
+    for _ in 0..2 {
+        // Refused on the first use and on every later one.
+        assert!(matches!(
+            index.collection("c"),
+            Err(FormatError::CollectionCorrupt { ref name }) if name == "c"
+        ));
+    }
+    assert!(index.collections().all(|c| c.is_err()));
+    assert!(!index.verify());
 }
 
 #[test]
@@ -115,35 +122,65 @@ fn u64_at(b: &[u8], at: usize) -> usize {
 }
 
 #[test]
-fn a_version_1_blob_is_refused_with_a_rebuild_hint() {
-    let mut b = blob();
-    b[8..12].copy_from_slice(&1u32.to_le_bytes());
-    let err = open(&b).expect_err("refused");
-    assert!(matches!(err, FormatError::UnsupportedVersion { found: 1 }));
-    let message = err.to_string();
-    assert!(message.contains("version 1"), "{message}");
-    assert!(message.contains(&FORMAT_VERSION.to_string()), "{message}");
-    assert!(message.contains("cargo build"), "{message}");
-    assert_eq!(FORMAT_VERSION, 2);
+fn older_blobs_are_refused_with_a_rebuild_hint() {
+    assert_eq!(FORMAT_VERSION, 3);
+    for old in [1u32, 2] {
+        let mut b = blob();
+        b[8..12].copy_from_slice(&old.to_le_bytes());
+        let err = open(&b).expect_err("refused");
+        assert!(matches!(err, FormatError::UnsupportedVersion { found } if found == old));
+        let message = err.to_string();
+        assert!(message.contains(&format!("version {old}")), "{message}");
+        assert!(message.contains(&FORMAT_VERSION.to_string()), "{message}");
+        assert!(message.contains("cargo build"), "{message}");
+    }
 }
 
 #[test]
 fn any_flipped_metadata_byte_is_refused_before_use() {
-    // Items, metadata, id order, posting entries, posting rows, the directory: every byte of
-    // the meta region is under the checksum, so a flip anywhere in it refuses the blob.
+    // Items, metadata, id order, posting entries, posting rows: every byte of a collection's
+    // tables is under its checksum, so a flip anywhere in them refuses the collection on its
+    // first use (no search, item or posting list is read from it); a flip in the directory
+    // refuses the blob at open.
     let b = rich_blob();
     let meta_len = u64_at(&b, 24);
     let directory_len = u64_at(&b, 96);
     let tables_end = HEADER_LEN + meta_len - directory_len;
-    let positions = [
-        HEADER_LEN,                // the item offsets
-        HEADER_LEN + 200,          // the item heap (ids, texts, metadata)
-        tables_end - 1,            // the last posting row
-        tables_end - 60,           // posting entries and texts
-        tables_end + 2,            // the directory
-        HEADER_LEN + meta_len - 1, // the directory's last byte
+    let in_tables = [
+        HEADER_LEN,       // the item offsets
+        HEADER_LEN + 200, // the item heap (ids, texts, metadata)
+        tables_end - 1,   // the last posting row
+        tables_end - 60,  // posting entries and texts
     ];
-    for at in positions {
+    let search = |index: &BakedIndex| {
+        let request = plan_index_core::Search {
+            collection: "c".into(),
+            query: plan_index_core::Query::Vector(vec![1.0, 2.0, 3.0]),
+            k: 3,
+            filters: vec!["group=g1".parse().expect("filter")],
+            min_score: None,
+        };
+        plan_index_core::search::run(index, &request).map(|r| r.lists)
+    };
+    assert!(search(&open(&b).expect("intact")).is_ok());
+    for at in in_tables {
+        for bit in [0x01, 0x80] {
+            let mut bad = b.clone();
+            bad[at] ^= bit;
+            let index = open(&bad).expect("the directory is intact");
+            let err = search(&index).expect_err("no answer from a corrupt collection");
+            assert_eq!(
+                plan_index_core::Coded::code(&err),
+                plan_index_core::Code::IndexCorrupt
+            );
+            assert!(
+                err.to_string().contains("\"c\""),
+                "names the collection: {err}"
+            );
+            assert!(!index.verify(), "flip at {at}");
+        }
+    }
+    for at in [tables_end + 2, HEADER_LEN + meta_len - 1] {
         for bit in [0x01, 0x80] {
             let mut bad = b.clone();
             bad[at] ^= bit;

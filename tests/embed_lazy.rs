@@ -20,7 +20,11 @@ fn search(index: &plan_index_core::BakedIndex, collection: &str, query: QueryInp
 #[test]
 fn only_a_text_that_is_not_baked_loads_the_model() {
     let index = plan_index::baked().expect("baked index");
-    let collection = index.collections().next().expect("a collection");
+    let collection = index
+        .collections()
+        .next()
+        .expect("a collection")
+        .expect("intact");
     let name = collection.name().to_string();
     let vector = collection.vector(0).to_vec();
     search(index, &name, QueryInput::Engine(Query::Vector(vector)));

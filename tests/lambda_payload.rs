@@ -35,6 +35,7 @@ fn nested(depth: usize) -> String {
 fn knowledge_vector() -> Vec<f32> {
     index()
         .collection("knowledge")
+        .expect("intact")
         .expect("knowledge collection")
         .vector(0)
         .to_vec()
@@ -104,6 +105,7 @@ async fn bom_and_invalid_utf8() {
         "knowledge",
         index()
             .collection("knowledge")
+            .expect("intact")
             .expect("c")
             .item(0)
             .id
@@ -259,6 +261,7 @@ fn untimed(text: &str) -> String {
 async fn one_encoder_for_every_carrier() {
     let like = index()
         .collection("knowledge")
+        .expect("intact")
         .expect("c")
         .item(0)
         .id

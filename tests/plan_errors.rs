@@ -162,6 +162,7 @@ fn unknown_philosophy_names_the_known_ones() {
     };
     let first = index
         .collection("philosophies")
+        .expect("intact")
         .expect("philosophies")
         .item(0)
         .id
@@ -183,7 +184,10 @@ fn unsuitable_philosophy_says_which_requirement_fails() {
     let Some(index) = plan_index("unsuitable_philosophy_says_which_requirement_fails") else {
         return;
     };
-    let philosophies = index.collection("philosophies").expect("philosophies");
+    let philosophies = index
+        .collection("philosophies")
+        .expect("intact")
+        .expect("philosophies");
     let lacks = |key: &str, value: &str| {
         philosophies
             .items()

@@ -25,7 +25,7 @@ fn every_text_a_plan_uses_is_canonical_and_baked() {
     let Some(index) = plan_index("every_text_a_plan_uses_is_canonical_and_baked") else {
         return;
     };
-    let canonical: HashSet<String> = canonical_query_texts(&sources_of(index))
+    let canonical: HashSet<String> = canonical_query_texts(&sources_of(index).expect("intact"))
         .into_iter()
         .collect();
     assert!(canonical.len() <= 6_000, "{} texts", canonical.len());

@@ -54,7 +54,7 @@ fn semantic_mode_is_the_brute_force_argmax() {
     let Some(index) = plan_index("semantic_mode_is_the_brute_force_argmax") else {
         return;
     };
-    let coll = |name| index.collection(name).expect("collection");
+    let coll = |name| index.collection(name).expect("intact").expect("collection");
     let (phils, weeks, templates) = (
         coll(PHILOSOPHIES),
         coll(WEEK_STRUCTURES),

@@ -91,7 +91,7 @@ fn check(req: &PlanRequest, plan: &Plan) {
             .sum();
         assert_eq!(sum, t(week.detail.volume_km), "{ctx} week {}", week.week);
         for day in &week.days {
-            let running = is_running(&day.session_type);
+            let running = is_running(day.session_type.as_str());
             if running || day.detail.distance_km.is_some() {
                 assert!(
                     day.detail.distance_km.is_some() && day.detail.duration_min.is_some(),
@@ -340,7 +340,7 @@ fn workouts_progress_within_a_phase() {
             if let (Some(t), Some(text)) = (&day.template, &day.detail.description) {
                 let structure = t.payload.as_ref().and_then(|p| p["structure"].as_str());
                 if structure.is_some_and(|s| s.contains("-")) && !week.detail.cutback {
-                    seen.entry((t.id.clone(), week.phase))
+                    seen.entry((t.id.clone(), week.phase.as_str()))
                         .or_default()
                         .push(text.split(". ").next().unwrap_or_default().to_string());
                 }

@@ -69,7 +69,7 @@ proptest! {
     fn baked_postings_equal_built_ones(items in items()) {
         let lists = posting_lists(&items);
         let index = plan_index_testkit::items_index("c", items.clone());
-        let c = index.collection("c").expect("c");
+        let c = index.collection("c").expect("intact").expect("c");
         let postings = c.postings();
         for (row, item) in items.iter().enumerate() {
             // Every item reads back as written.

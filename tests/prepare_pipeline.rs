@@ -149,7 +149,7 @@ fn first_run_embeds_everything_and_the_result_bakes() {
 
     let index = plan_index_testkit::open_dir(&d.out).expect("prepared output bakes");
     assert_eq!(index.model(), "test/fake");
-    let notes = index.collection("notes").expect("notes");
+    let notes = index.collection("notes").expect("intact").expect("notes");
     let ids: Vec<&str> = notes.items().map(|i| i.id).collect();
     // Sorted path order: notes/a.md, notes/c.md, notes/sub/b.md.
     assert_eq!(ids, ["a", "c", "b"]);
@@ -162,7 +162,10 @@ fn first_run_embeds_everything_and_the_result_bakes() {
     assert!(a.metadata.get("tags").is_some_and(|v| v.matches("y")));
     assert_eq!(a.metadata.get("rank").and_then(|v| v.as_int()), Some(1));
 
-    let knowledge = index.collection("knowledge").expect("knowledge");
+    let knowledge = index
+        .collection("knowledge")
+        .expect("intact")
+        .expect("knowledge");
     let k0 = knowledge.item(0);
     assert_eq!(k0.id, "k--two-weeks-out");
     assert_eq!(
@@ -296,6 +299,8 @@ fn queries_are_keyed_by_hash_stored_and_reused() {
         model: "test/fake".into(),
         dim: 8,
         metric: "cosine".into(),
+        storage: None,
+        collections: Default::default(),
     };
     let (again, report) = prepare::embed_queries(&d.out, &texts, Some(&manifest), &fake)
         .expect("embeds")

@@ -29,7 +29,11 @@ fn reference_caches_bake_and_search_like_brute_force() {
     assert_eq!(index.model(), "unknown");
     assert_eq!(index.metric(), Metric::Cosine);
     assert_eq!(index.dim(), 1536);
-    let counts: Vec<(&str, usize)> = index.collections().map(|c| (c.name(), c.len())).collect();
+    let counts: Vec<(&str, usize)> = index
+        .entries()
+        .iter()
+        .map(|c| (c.name.as_str(), c.len as usize))
+        .collect();
     assert_eq!(
         counts,
         [
@@ -44,6 +48,7 @@ fn reference_caches_bake_and_search_like_brute_force() {
         min_score: None,
     };
     for collection in index.collections() {
+        let collection = collection.expect("intact");
         for row in 0..collection.len() {
             // The item itself, and a blend of it with its neighbour, as queries.
             let next = collection.vector((row + 1) % collection.len());
@@ -92,7 +97,10 @@ fn like_returns_the_item_first_with_score_one() {
 fn filters_run_before_ranking_on_real_data() {
     let Some(dir) = reference_dir() else { return };
     let index = plan_index_testkit::open_dir(&dir).expect("the reference caches bake unchanged");
-    let templates = index.collection("templates").expect("templates");
+    let templates = index
+        .collection("templates")
+        .expect("intact")
+        .expect("templates");
     let query = templates.vector(0).to_vec();
     let filters = vec!["session_type=long".parse().expect("filter")];
     let params = Params {

@@ -109,7 +109,7 @@ proptest! {
     #[test]
     fn simd_search_matches_naive(case in case()) {
         let index = open(&case);
-        let collection = index.collection("c").expect("collection c");
+        let collection = index.collection("c").expect("intact").expect("collection c");
         let query = prepare_query(&collection, &non_zero(&case.query)).expect("valid query");
         let filters: Vec<Filter> = case.filters.iter().copied().map(filter).collect();
         let params = Params { k: case.k, filters: &filters, min_score: case.min_score };
@@ -135,7 +135,10 @@ fn ties_go_to_the_earlier_item() {
         min_score: None,
     };
     let index = open(&case);
-    let collection = index.collection("c").expect("collection c");
+    let collection = index
+        .collection("c")
+        .expect("intact")
+        .expect("collection c");
     let params = Params {
         k: 2,
         filters: &[],

@@ -61,7 +61,7 @@ pub fn blob(bytes: &[u8]) {
     let copy: &'static [u8] = Box::leak(bytes.to_vec().into_boxed_slice());
     if let Ok(index) = plan_index_core::BakedIndex::open(copy) {
         for c in index.collections() {
-            let _ = c.len();
+            let _ = c.map(|c| c.len());
         }
     }
 }

@@ -348,7 +348,7 @@ fn http_answer(
         },
         _ => (encode(&reply)?, "application/json"),
     };
-    budget.check_encoded(&body)?;
+    action::check_encoded(&reply, &body, &budget)?;
     Ok((body, content_type, search_us))
 }
 
@@ -367,7 +367,7 @@ fn direct(index: &BakedIndex, ctx: &Context<'_>, text: &str, name: &str) -> Disp
             &budget,
         )?;
         let raw = encode_raw(&reply)?;
-        budget.check_encoded(raw.get())?;
+        action::check_encoded(&reply, raw.get(), &budget)?;
         Ok((raw, reply.search_us()))
     });
     match answered {

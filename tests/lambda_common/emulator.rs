@@ -191,6 +191,10 @@ impl Lambda {
 /// The first collection of the baked index: its name and one of its vectors.
 pub fn baked_sample() -> (String, Vec<f32>) {
     let index = plan_index::baked().expect("baked index");
-    let collection = index.collections().next().expect("a collection");
+    let collection = index
+        .collections()
+        .next()
+        .expect("a collection")
+        .expect("intact");
     (collection.name().to_string(), collection.vector(0).to_vec())
 }

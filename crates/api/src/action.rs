@@ -152,8 +152,14 @@ pub fn run<'a>(
     }
 }
 
-/// [`run`], with a search or a plan refused up front when its reply could exceed `budget` (the
-/// function's carriers; see [`search::check_reply`] and [`check_plan`]).
+/// [`run`], with a search refused up front when its reply could exceed `budget` (the
+/// function's carriers; see [`search::check_reply`]).
+///
+/// A plan is not refused up front: its bound (`plan_index_plan::bound`) is a proven upper
+/// bound but 2.8-4.3x the encoded plan (tests/plan_bound.rs), so refusing on it would refuse
+/// 16-week plans that fit a 256 KB message. A plan's work and size are small and bounded by the
+/// request (at most 30 weeks of seven days), so the plan is made and its encoded reply is the
+/// authority ([`check_encoded`], which every carrier calls).
 pub fn run_within<'a>(
     index: &'a BakedIndex,
     runtime: Runtime<'a>,
@@ -166,88 +172,38 @@ pub fn run_within<'a>(
             search::check_reply(index, &spec, budget)?;
             Ok(Reply::Search(search::run(index, spec)?))
         }
-        Action::Health | Action::Collections => {
-            check_info(index, runtime, budget)?;
-            run(index, runtime, action)
-        }
-        Action::Plan(request) => {
-            check_plan(index, &request, budget)?;
-            Ok(Reply::Plan(Box::new(plan::plan(index, &request)?)))
-        }
         other => run(index, runtime, other),
     }
 }
 
-/// Refuses `health` and `collections` up front when their replies could exceed `budget` (an
-/// index of very many collections): both are bounded by the index and the configured
-/// destinations alone, measured once per process (the decode time and cold-start flag at
-/// their widest).
-pub fn check_info(
-    index: &BakedIndex,
-    runtime: Runtime<'_>,
+/// Refuses `reply`, encoded as `text` for its carrier, when it exceeds `budget`: the final
+/// check after encoding, the authority for every reply (the up-front checks only spare work).
+/// A plan's refusal says how many weeks would about fit (its weeks weigh about the same each).
+pub fn check_encoded(
+    reply: &Reply<'_>,
+    text: &str,
     budget: &search::ReplyBudget,
 ) -> Result<(), ApiError> {
-    if budget.max_bytes == usize::MAX {
+    let Err(refused) = budget.check_encoded(text) else {
         return Ok(());
-    }
-    let measure = |text: String| (text.len(), plan::bound::escaped_len(&text));
-    let (plain, escaped) = index.memo("", "collections reply", || {
-        measure(crate::encode(&collections(index)).unwrap_or_default())
-    });
-    let unpublished = Runtime {
-        publishing: &Publishing::default(),
-        ..runtime
     };
-    let health = index.memo("", "health reply", || {
-        measure(crate::encode(&health(index, unpublished)).unwrap_or_default())
-    });
-    let destinations = measure(crate::encode(runtime.publishing).unwrap_or_default());
-    // The decode time (an f64) and `cold_start` may print longer on another invocation.
-    let size = plan::bound::Size {
-        plain: plain.max(health.0 + destinations.0),
-        escaped: escaped.max(health.1 + destinations.1),
-    } + plan::bound::Size::fixed(32);
-    if budget.fits(size) {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        Code::ReplyTooLarge,
+    let Reply::Plan(plan) = reply else {
+        return Err(refused);
+    };
+    let bytes = budget.cost(text);
+    let weeks = plan.weeks.len();
+    let about = weeks * budget.max_bytes / bytes.max(1);
+    let fewer = if about >= usize::try_from(plan::vocab::MIN_WEEKS).unwrap_or(4) {
         format!(
-            "this index's health or collections reply could take up to {} bytes, over the {} bytes {} may return",
-            size.plain, budget.max_bytes, budget.carrier
-        ),
-    ))
-}
-
-/// Refuses, before any selection runs, a plan whose reply could exceed `budget`: its bound
-/// (`plan_index_plan::bound::reply_bound`: weeks x (structure + seven days x template), plus
-/// the passages, the warnings and the envelope) against the carrier's limit. An invalid
-/// request is refused as the plan itself would refuse it.
-pub fn check_plan(
-    index: &BakedIndex,
-    request: &PlanRequest,
-    budget: &search::ReplyBudget,
-) -> Result<(), ApiError> {
-    if budget.max_bytes == usize::MAX {
-        return Ok(());
-    }
-    let size = plan::bound::reply_bound(index, request)?;
-    if budget.fits(size) {
-        return Ok(());
-    }
-    let worst = if budget.escaped {
-        size.escaped
+            "ask for a shorter plan (about {about} weeks would fit) or fewer running days per week"
+        )
     } else {
-        size.plain
-    };
-    let fewer = match plan::bound::most_weeks(index, request, |s| budget.fits(s)) {
-        Some(weeks) => format!("ask for at most {weeks} weeks"),
-        None => "no plan of this index fits it".to_string(),
+        "ask for fewer running days per week (even the shortest plan may not fit)".to_string()
     };
     Err(ApiError::new(
         Code::ReplyTooLarge,
         format!(
-            "this plan could take up to {worst} bytes, over the {} bytes {} may return; {fewer}",
+            "this {weeks}-week plan is {bytes} bytes, over the {} bytes {} may return; {fewer}",
             budget.max_bytes, budget.carrier
         ),
     ))
@@ -274,7 +230,11 @@ fn health<'a>(index: &'a BakedIndex, runtime: Runtime<'a>) -> Health<'a> {
         model: index.model(),
         dim: index.dim(),
         metric: index.metric().as_str(),
-        collections: index.collections().map(|c| (c.name(), c.len())).collect(),
+        collections: index
+            .entries()
+            .iter()
+            .map(|c| (c.name.as_str(), c.len as usize))
+            .collect(),
         cold_start: runtime.cold_start,
         index_decode_us: round1(index.decode_time().as_secs_f64() * 1e6),
         publishing: runtime.publishing,
@@ -292,13 +252,14 @@ fn collections(index: &BakedIndex) -> Collections<'_> {
 /// Name, count, dimension, metric and fields of every collection (`/v1/collections`, `inspect`).
 pub fn collection_infos(index: &BakedIndex) -> Vec<CollectionInfo<'_>> {
     index
-        .collections()
+        .entries()
+        .iter()
         .map(|c| CollectionInfo {
-            name: c.name(),
-            count: c.len(),
-            dim: c.dim(),
-            metric: c.metric().as_str(),
-            fields: c.fields().collect(),
+            name: &c.name,
+            count: c.len as usize,
+            dim: c.dim as usize,
+            metric: c.metric.as_str(),
+            fields: c.fields.iter().map(String::as_str).collect(),
         })
         .collect()
 }

@@ -18,9 +18,22 @@ pub struct InspectArgs {
     pub verify: bool,
 }
 
+/// A collection as `inspect` shows it: the listing of `/v1/collections`, its storage and
+/// what its rows take in the blob.
+#[derive(Serialize)]
+struct Inspected<'a> {
+    #[serde(flatten)]
+    info: CollectionInfo<'a>,
+    storage: &'static str,
+    /// The f32 rows (always kept: the exact rescoring reads them).
+    f32_bytes: u64,
+    /// The compact rows with their scales, bounds and norms (0 for f32 storage).
+    compact_bytes: u64,
+}
+
 #[derive(Serialize)]
 struct Inspection<'a> {
-    collections: Vec<CollectionInfo<'a>>,
+    collections: Vec<Inspected<'a>>,
     dim: usize,
     metric: &'static str,
     model: &'a str,
@@ -36,7 +49,16 @@ struct Inspection<'a> {
 pub fn run(args: InspectArgs) -> Result<(), ApiError> {
     let index = baked_index()?;
     let report = Inspection {
-        collections: collection_infos(index),
+        collections: collection_infos(index)
+            .into_iter()
+            .zip(index.entries())
+            .map(|(info, entry)| Inspected {
+                info,
+                storage: entry.storage.as_str(),
+                f32_bytes: u64::from(entry.len) * u64::from(entry.dim) * 4,
+                compact_bytes: entry.compact.as_ref().map_or(0, |c| c.extent.len),
+            })
+            .collect(),
         dim: index.dim(),
         metric: index.metric().as_str(),
         model: index.model(),
@@ -66,9 +88,20 @@ pub fn run(args: InspectArgs) -> Result<(), ApiError> {
         println!("verified      {ok}");
     }
     println!();
-    println!("{:<24} {:>8}  fields", "collection", "items");
+    println!(
+        "{:<24} {:>8}  {:<7} {:>12} {:>12}  fields",
+        "collection", "items", "storage", "f32 bytes", "compact"
+    );
     for c in &report.collections {
-        println!("{:<24} {:>8}  {}", c.name, c.count, c.fields.join(", "));
+        println!(
+            "{:<24} {:>8}  {:<7} {:>12} {:>12}  {}",
+            c.info.name,
+            c.info.count,
+            c.storage,
+            c.f32_bytes,
+            c.compact_bytes,
+            c.info.fields.join(", ")
+        );
     }
     Ok(())
 }

@@ -108,7 +108,7 @@ impl PlanArgs {
 pub fn run(args: PlanArgs) -> Result<(), ApiError> {
     let index = baked_index()?;
     if args.list_queries {
-        let texts = canonical_query_texts(&sources_of(index));
+        let texts = canonical_query_texts(&sources_of(index).map_err(|e| ApiError::from(&e))?);
         if args.json {
             return print_json(&texts);
         }

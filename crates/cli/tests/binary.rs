@@ -35,15 +35,36 @@ fn moved_binary_inspects_its_baked_index() {
     assert_eq!(report["content_hash"], index.content_hash());
     assert_eq!(report["verified"], true);
     assert_eq!(report["model"], index.model());
-    let first = index.collections().next().expect("at least one collection");
+    let first = index
+        .collections()
+        .next()
+        .expect("at least one collection")
+        .expect("intact");
     assert_eq!(report["collections"][0]["name"], first.name());
     assert_eq!(report["collections"][0]["count"], first.len());
+    assert_eq!(
+        report["collections"][0]["storage"],
+        first.storage().as_str()
+    );
+    assert_eq!(
+        report["collections"][0]["f32_bytes"],
+        first.len() * first.dim() * 4
+    );
+    let compact = report["collections"][0]["compact_bytes"].as_u64();
+    match first.storage() {
+        plan_index_core::Storage::F32 => assert_eq!(compact, Some(0)),
+        _ => assert!(compact.is_some_and(|b| b > 0)),
+    }
 }
 
 #[test]
 fn moved_binary_searches_like_an_item() {
     let index = plan_index::baked().expect("the library's baked index");
-    let collection = index.collections().next().expect("at least one collection");
+    let collection = index
+        .collections()
+        .next()
+        .expect("at least one collection")
+        .expect("intact");
     let id = collection.item(0).id;
     let (ok, response) = run_moved(&[
         "search",

@@ -60,7 +60,10 @@ fn embed_json_has_model_dim_embedding_and_origin() {
 #[test]
 fn a_baked_query_text_reports_baked() {
     let index = plan_index::baked().expect("baked index");
-    let Some(queries) = index.collection(plan_index_embed::QUERIES_COLLECTION) else {
+    let Some(queries) = index
+        .collection(plan_index_embed::QUERIES_COLLECTION)
+        .expect("intact")
+    else {
         eprintln!("SKIPPED: this index has no baked queries");
         return;
     };

@@ -1,17 +1,29 @@
 //! The decoded view over a baked blob.
 //!
-//! [`BakedIndex::open`] checks the header and the metadata checksum and decodes the small
-//! directory (format version 2); nothing per item is decoded or copied: ids, texts, payloads,
-//! metadata and the posting lists baked at build time are read in place from the blob when
-//! asked for, and each collection's rows are a `&'static [f32]` cast in place from its bytes. Where the blob lives (the binary's own
-//! `static`, or a leaked buffer in tests) is the caller's business.
+//! [`BakedIndex::open`] checks the header and the directory's checksum and decodes the small
+//! directory (format version 3); nothing per item is decoded, copied or even read: ids, texts,
+//! payloads, metadata and the posting lists baked at build time are read in place from the
+//! blob when asked for, and each collection's rows are a `&'static [f32]` cast in place from
+//! its bytes. So the cold start does not grow with the number of items.
+//!
+//! Integrity is kept per collection: the first time a collection is asked for
+//! ([`BakedIndex::collection`], [`BakedIndex::collections`]) its tables are checked against
+//! their own checksum, once per process (a `OnceLock` per collection), and a corrupt one is
+//! refused with [`FormatError::CollectionCorrupt`] on that and every later access, so no
+//! answer is ever given from it. That is why collection access returns a `Result`. Where the
+//! blob lives (the binary's own `static`, or a leaked buffer in tests) is the caller's
+//! business.
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use plan_index_format::{BlockSpan, CompactDir, Storage};
 use plan_index_format::{
     CollectionDir, CollectionView, Directory, FormatError, Header, Item, Metric, VECTOR_ALIGN,
-    decode_directory, decode_header, hex, verify_content_hash,
+    decode_directory, decode_header, hex, verify_collection, verify_content_hash,
 };
+
+use crate::quant::{CompactRef, F16Rows, I8Rows};
 
 use crate::postings::Postings;
 
@@ -21,9 +33,12 @@ pub struct BakedIndex {
     blob: &'static [u8],
     header: Header,
     meta: Directory,
-    /// The meta region (tables, then the directory), checksum verified.
+    /// The meta region (tables, then the directory); each collection's part is verified on
+    /// its first use (`checked`).
     region: &'static [u8],
     vectors: &'static [f32],
+    /// Per collection (directory order): whether its checksum held, once computed.
+    checked: Vec<OnceLock<bool>>,
     decode_time: Duration,
 }
 
@@ -33,6 +48,7 @@ pub struct Collection<'a> {
     meta: &'a CollectionDir,
     view: CollectionView<'a>,
     rows: &'a [f32],
+    compact: Option<CompactRef<'a>>,
 }
 
 impl BakedIndex {
@@ -44,16 +60,18 @@ impl BakedIndex {
         }
         let header = decode_header(blob)?;
         let meta = decode_directory(&header, blob)?;
-        let region = header.meta_bytes_unchecked(blob);
+        let region = header.meta_bytes(blob);
         let vector_bytes = header.vector_bytes(blob);
         if !(vector_bytes.as_ptr() as usize).is_multiple_of(VECTOR_ALIGN) {
             return Err(FormatError::Misaligned(VECTOR_ALIGN));
         }
         let vectors: &'static [f32] = bytemuck::try_cast_slice(vector_bytes)
             .map_err(|e| FormatError::Corrupt(format!("vector block: {e:?}")))?;
+        let checked = meta.collections.iter().map(|_| OnceLock::new()).collect();
         Ok(BakedIndex {
             blob,
             header,
+            checked,
             meta,
             region,
             vectors,
@@ -61,26 +79,82 @@ impl BakedIndex {
         })
     }
 
-    /// The collection called `name`, if any.
-    pub fn collection(&self, name: &str) -> Option<Collection<'_>> {
-        let slot = self.meta.collections.iter().position(|c| c.name == name)?;
-        Some(self.collection_at(slot))
-    }
-
-    fn collection_at(&self, slot: usize) -> Collection<'_> {
-        let meta = &self.meta.collections[slot];
-        let start = meta.first_float as usize;
-        let len = meta.len as usize * meta.dim as usize;
-        Collection {
-            meta,
-            view: CollectionView::new(self.region, &meta.tables, &meta.fields, meta.len as usize),
-            rows: &self.vectors[start..start + len],
+    /// The collection called `name` (`Ok(None)` when there is none); its checksum is verified
+    /// on its first use and a corrupt one is an error, now and on every later call.
+    pub fn collection(&self, name: &str) -> Result<Option<Collection<'_>>, FormatError> {
+        match self.meta.collections.iter().position(|c| c.name == name) {
+            Some(slot) => self.collection_at(slot).map(Some),
+            None => Ok(None),
         }
     }
 
-    /// Every collection, sorted by name.
-    pub fn collections(&self) -> impl Iterator<Item = Collection<'_>> {
+    fn collection_at(&self, slot: usize) -> Result<Collection<'_>, FormatError> {
+        let meta = &self.meta.collections[slot];
+        let intact = *self.checked[slot]
+            .get_or_init(|| verify_collection(&self.header, self.blob, meta).is_ok());
+        if !intact {
+            return Err(FormatError::CollectionCorrupt {
+                name: meta.name.clone(),
+            });
+        }
+        let start = meta.first_float as usize;
+        let len = meta.len as usize * meta.dim as usize;
+        let compact = match &meta.compact {
+            Some(dir) => Some(self.compact(meta, dir)?),
+            None => None,
+        };
+        Ok(Collection {
+            meta,
+            view: CollectionView::new(self.region, &meta.tables, &meta.fields, meta.len as usize),
+            rows: &self.vectors[start..start + len],
+            compact,
+        })
+    }
+
+    /// A collection's compact rows, cast in place (their sizes and alignment were checked by
+    /// `decode_directory`, their bytes by the collection's checksum).
+    fn compact(
+        &self,
+        meta: &CollectionDir,
+        dir: &CompactDir,
+    ) -> Result<CompactRef<'_>, FormatError> {
+        let block = self.header.vector_bytes(self.blob);
+        let bytes = |span: BlockSpan| {
+            let start = span.offset as usize;
+            block
+                .get(start..start + span.len as usize)
+                .unwrap_or_default()
+        };
+        let bad = |e: bytemuck::PodCastError| {
+            FormatError::Corrupt(format!("compact rows of {}: {e:?}", meta.name))
+        };
+        let dim = meta.dim as usize;
+        let bounds: &[f64] = bytemuck::try_cast_slice(bytes(dir.bounds)).map_err(bad)?;
+        Ok(match meta.storage {
+            Storage::I8 => CompactRef::I8(I8Rows {
+                dim,
+                codes: bytemuck::try_cast_slice(bytes(dir.codes)).map_err(bad)?,
+                scales: bytemuck::try_cast_slice(bytes(dir.scales)).map_err(bad)?,
+                bounds,
+                norms: bytemuck::try_cast_slice(bytes(dir.norms)).map_err(bad)?,
+            }),
+            _ => CompactRef::F16(F16Rows {
+                dim,
+                halves: bytemuck::try_cast_slice(bytes(dir.codes)).map_err(bad)?,
+                bounds,
+            }),
+        })
+    }
+
+    /// Every collection, sorted by name, each verified as [`BakedIndex::collection`] does.
+    pub fn collections(&self) -> impl Iterator<Item = Result<Collection<'_>, FormatError>> {
         (0..self.meta.collections.len()).map(|slot| self.collection_at(slot))
+    }
+
+    /// What the directory says of every collection (name, size, dimension, fields), sorted by
+    /// name, without touching their tables: for listings such as `/health` and `inspect`.
+    pub fn entries(&self) -> &[CollectionDir] {
+        &self.meta.collections
     }
 
     /// Names of the collections, for error messages.
@@ -132,9 +206,11 @@ impl BakedIndex {
         self.decode_time
     }
 
-    /// Re-hashes every byte and compares with the stored content hash (slow; for `inspect`).
+    /// Re-hashes every byte and compares with the stored content hash, and checks every
+    /// collection's own checksum (slow; for `inspect --verify`).
     pub fn verify(&self) -> bool {
-        verify_content_hash(&self.header, self.blob)
+        let collections = (0..self.meta.collections.len()).all(|s| self.collection_at(s).is_ok());
+        collections && verify_content_hash(&self.header, self.blob)
     }
 
     /// The largest `measure(row)` (a pair, maximised each on its own) over every row of
@@ -210,6 +286,16 @@ impl<'a> Collection<'a> {
     /// Similarity metric.
     pub fn metric(&self) -> Metric {
         self.meta.metric
+    }
+
+    /// How its rows are stored for the scan.
+    pub fn storage(&self) -> Storage {
+        self.meta.storage
+    }
+
+    /// Its compact rows (f16 and i8 storage), which a search scans before rescoring in f32.
+    pub fn compact(&self) -> Option<CompactRef<'a>> {
+        self.compact
     }
 
     /// Item `row`, read in place (an empty item when `row` is out of range).

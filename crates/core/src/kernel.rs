@@ -19,7 +19,8 @@
 /// multiply-add and in increasing `i`, into accumulator `i % LANES` (all start at +0); the
 /// eight accumulators `a` are then summed as `((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7))`.
 /// A dimension that is not a multiple of `LANES` behaves as if padded with zeros.
-pub const LANES: usize = 8;
+/// (Defined with the format, whose baked error bounds depend on it: one source of truth.)
+pub const LANES: usize = plan_index_format::compact::LANES;
 
 /// Most rows and queries in one tile (the largest shapes any kernel uses).
 pub const MAX_ROWS: usize = 8;

@@ -19,7 +19,8 @@ pub mod search;
 pub use baked::{BakedIndex, Collection};
 pub use error::{Code, Coded, ErrorKind};
 pub use plan_index_format::{
-    FormatError, Item, ItemMeta, MetaRef, MetaValue, Metadata, Metric, StrList,
+    CollectionDir, FormatError, Item, ItemMeta, MetaRef, MetaValue, Metadata, Metric, Storage,
+    StrList,
 };
 pub use postings::Postings;
 pub use search::{Filter, Hit, Query, Ranked, Search, SearchError};

@@ -6,7 +6,7 @@
 //! queries against one collection are ranked together ([`top_k_batch`]), with the same hits
 //! and the same score bits as each query alone.
 
-use plan_index_format::{Metric, normalise};
+use plan_index_format::{FormatError, Metric, normalise};
 use simsimd::SpatialSimilarity;
 
 use crate::baked::{BakedIndex, Collection};
@@ -14,6 +14,7 @@ use crate::batch::{self, Rows, TopK};
 use crate::error::{Code, Coded};
 use crate::kernel::Kernel;
 use crate::postings;
+use crate::quant;
 
 /// Results per query when the request names none.
 pub const DEFAULT_K: usize = 10;
@@ -133,6 +134,9 @@ pub enum SearchError {
     /// Anything else wrong with the request's fields.
     #[error("{0}")]
     InvalidRequest(String),
+    /// The collection's tables fail their checksum: nothing is answered from it.
+    #[error(transparent)]
+    IndexCorrupt(#[from] FormatError),
 }
 
 impl Coded for SearchError {
@@ -145,6 +149,7 @@ impl Coded for SearchError {
             SearchError::InvalidVector(_) => Code::InvalidVector,
             SearchError::InvalidK(_) => Code::InvalidK,
             SearchError::InvalidRequest(_) => Code::InvalidRequest,
+            SearchError::IndexCorrupt(_) => Code::IndexCorrupt,
         }
     }
 }
@@ -205,13 +210,14 @@ pub fn run<'a>(index: &'a BakedIndex, search: &Search) -> Result<Ranked<'a>, Sea
     Ok(Ranked { collection, lists })
 }
 
-/// The collection called `name`, or an error listing the ones that exist.
+/// The collection called `name`, or an error listing the ones that exist (or saying that it
+/// fails its checksum).
 pub fn find_collection<'a>(
     index: &'a BakedIndex,
     name: &str,
 ) -> Result<Collection<'a>, SearchError> {
     index
-        .collection(name)
+        .collection(name)?
         .ok_or_else(|| SearchError::UnknownCollection {
             name: name.to_string(),
             known: index.collection_names().join(", "),
@@ -276,8 +282,11 @@ pub fn top_k(collection: &Collection<'_>, query: &[f32], params: &Params<'_>) ->
 }
 
 /// [`top_k`] for several queries at once: one list per query, in order, each exactly what
-/// [`top_k`] gives for that query alone. The filters are resolved once for all of them, and
-/// for the dot and cosine metrics each row is read once per block of queries ([`batch`]).
+/// [`top_k`] gives for that query alone. The filters are resolved once for all of them. For
+/// the dot and cosine metrics over f32 storage each row is read once per block of queries
+/// ([`batch`]); over f16 or i8 storage each query scans the compact rows that pass the
+/// filters and rescores its candidates in f32 ([`quant::exact_top_k`]): the same hits, order
+/// and score bits as the f32 scan.
 pub fn top_k_batch(
     collection: &Collection<'_>,
     queries: &[&[f32]],
@@ -291,7 +300,16 @@ pub fn top_k_batch(
                 dim: collection.dim(),
                 only: only.as_deref(),
             };
-            batch::rank(Kernel::detect(), rows, queries, params.k, params.min_score)
+            let kernel = Kernel::detect();
+            match collection.compact() {
+                Some(compact) => queries
+                    .iter()
+                    .map(|q| {
+                        quant::exact_top_k(kernel, rows, &compact, q, params.k, params.min_score)
+                    })
+                    .collect(),
+                None => batch::rank(kernel, rows, queries, params.k, params.min_score),
+            }
         }
         Metric::L2 => queries
             .iter()

@@ -10,7 +10,7 @@
 use plan_index_core::batch::{self, Rows};
 use plan_index_core::kernel::{Kernel, LANES};
 use plan_index_core::search::{self, Filter, Hit, Params, Query, Search};
-use plan_index_core::{BakedIndex, Collection};
+use plan_index_core::{BakedIndex, Collection, Storage};
 use plan_index_testkit::XorShift;
 use proptest::prelude::*;
 use serde_json::json;
@@ -195,8 +195,9 @@ fn no_zero(v: &mut [f32]) {
     }
 }
 
-/// Items of a baked test collection: the rows, a colour, tags and a number.
-fn baked(metric: &str, data: &[f32], dim: usize) -> BakedIndex {
+/// Items of a baked test collection: the rows, a colour, tags and a number; rows stored as
+/// `storage` (the manifest's).
+fn baked(metric: &str, storage: &str, data: &[f32], dim: usize) -> BakedIndex {
     let items: Vec<_> = data
         .chunks(dim)
         .enumerate()
@@ -215,7 +216,7 @@ fn baked(metric: &str, data: &[f32], dim: usize) -> BakedIndex {
         })
         .collect();
     let dir = tempfile::tempdir().expect("tempdir");
-    let manifest = json!({"model": "test", "dim": dim, "metric": metric});
+    let manifest = json!({"model": "test", "dim": dim, "metric": metric, "storage": storage});
     std::fs::write(dir.path().join("manifest.json"), manifest.to_string()).expect("write");
     std::fs::write(dir.path().join("c.json"), json!(items).to_string()).expect("write");
     plan_index_testkit::open_dir(dir.path()).expect("valid random index")
@@ -263,6 +264,7 @@ proptest! {
         dim in 1usize..40,
         integers in any::<bool>(),
         metric in prop::sample::select(vec!["dot", "cosine"]),
+        storage in prop::sample::select(vec!["f32", "f16", "i8"]),
         choice in prop::collection::vec((0u8..3, 0u8..3), 0..3),
         batch in 1usize..9,
         k in 1usize..30,
@@ -272,8 +274,10 @@ proptest! {
         let mut data = fill(&shape);
         // A zero vector has no direction under cosine: the baker and the search refuse it.
         data.chunks_mut(dim).for_each(no_zero);
-        let index = baked(metric, &data, dim);
-        let collection = index.collection("c").expect("collection c");
+        let index = baked(metric, storage, &data, dim);
+        let collection = index.collection("c").expect("intact").expect("collection c");
+        prop_assert_eq!(collection.storage().as_str(), storage);
+        prop_assert_eq!(collection.compact().is_some(), storage != "f32");
         let filters = filters(&choice);
         let mut raw = queries(&shape, &data, batch, seed ^ 3);
         raw.iter_mut().for_each(|q| no_zero(q));
@@ -289,7 +293,7 @@ proptest! {
         let only = (!filters.is_empty()).then_some(only.as_slice());
         for (i, (got, query)) in got.iter().zip(&prepared).enumerate() {
             let want = naive_rank(collection.rows(), dim, only, query, k, None);
-            assert_exact(got, &want, &format!("query {i} {filters:?}"));
+            assert_exact(got, &want, &format!("{storage} query {i} {filters:?}"));
             assert_exact(&search::top_k(&collection, query, &params), &want, "alone");
         }
         // search::run gives a batch the lists its queries get one by one.
@@ -307,9 +311,20 @@ proptest! {
 
 #[test]
 fn large_random_collection_with_a_filter() {
-    // 2,000 x 1,536 unit rows from the shared generator, group filter, a batch of 7.
-    let index = plan_index_testkit::random_index("big", 2_000, 1_536, 11);
-    let collection = index.collection("big").expect("collection");
+    // 2,000 x 1,536 unit rows from the shared generator, group filter, a batch of 7, every
+    // storage.
+    for storage in [Storage::F32, Storage::F16, Storage::I8] {
+        large_random_collection_with_a_filter_as(storage);
+    }
+}
+
+fn large_random_collection_with_a_filter_as(storage: Storage) {
+    let index = plan_index_testkit::random_index_stored("big", 2_000, 1_536, 11, storage);
+    let collection = index
+        .collection("big")
+        .expect("intact")
+        .expect("collection");
+    assert_eq!(collection.storage(), storage);
     let mut rng = XorShift::new(5);
     let queries: Vec<Vec<f32>> = (0..7).map(|_| rng.unit_vector(1_536)).collect();
     let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
@@ -331,7 +346,7 @@ fn large_random_collection_with_a_filter() {
         for (got, query) in got.iter().zip(&queries) {
             let want = naive_rank(collection.rows(), 1_536, only, query, 25, None);
             assert_eq!(got.len(), 25);
-            assert_exact(got, &want, &format!("{filters:?}"));
+            assert_exact(got, &want, &format!("{storage:?} {filters:?}"));
         }
     }
 }

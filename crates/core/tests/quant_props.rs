@@ -1,9 +1,11 @@
 //! Property tests of the compact-row maths: every row's bound holds, and the candidates plus
-//! f32 rescoring give exactly the brute-force top-k (rows, order, score bits), ties included.
+//! f32 rescoring give exactly the brute-force top-k (rows, order, score bits), ties included,
+//! for f16 and i8, on every kernel, with and without a filter (a subset of rows).
 
+use plan_index_core::Storage;
 use plan_index_core::batch::{self, Rows};
 use plan_index_core::kernel::Kernel;
-use plan_index_core::quant::{self, Compact, F16Rows, I8Rows};
+use plan_index_core::quant::{self, CompactRef, Quantised};
 use plan_index_testkit::XorShift;
 use proptest::prelude::*;
 
@@ -24,21 +26,25 @@ struct Case {
     duplicate_every: usize,
     k: usize,
     min_score: Option<f32>,
+    /// Keep every `filter_every`-th row only (0: no filter).
+    filter_every: usize,
     seed: u64,
 }
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        prop_oneof![0usize..30, 30usize..800],
-        prop_oneof![1usize..40, 40usize..400, 1_530usize..1_545],
+        prop_oneof![0usize..30, 30usize..800, 1_900usize..2_000],
+        prop_oneof![1usize..40, 40usize..400, 1_530usize..1_601],
         0u8..3,
         prop_oneof![Just(0usize), 2usize..5],
         prop_oneof![1usize..12, 12usize..900],
         prop::option::of(-0.3f32..0.3),
+        prop_oneof![Just(0usize), 1usize..4],
         any::<u64>(),
     )
         .prop_map(
-            |(rows, dim, kind, duplicate_every, k, min_score, seed)| Case {
+            |(rows, dim, kind, duplicate_every, k, min_score, filter_every, seed)| Case {
+                filter_every,
                 rows,
                 dim,
                 kind,
@@ -80,8 +86,7 @@ fn data(case: &Case) -> (Vec<f32>, Vec<Vec<f32>>) {
     (rows, queries)
 }
 
-fn check(compact: &impl Compact, rows: Rows<'_>, query: &[f32], case: &Case) {
-    let kernel = Kernel::detect();
+fn check(kernel: Kernel, compact: &CompactRef<'_>, rows: Rows<'_>, query: &[f32], case: &Case) {
     let brute = batch::rank(kernel, rows, &[query], case.k, case.min_score)
         .pop()
         .unwrap_or_default();
@@ -91,7 +96,8 @@ fn check(compact: &impl Compact, rows: Rows<'_>, query: &[f32], case: &Case) {
     };
     assert_eq!(bits(&fast), bits(&brute), "{case:?}");
     // The bound holds for every row, not only where it decided something.
-    for (row, (a, w)) in quant::approximate(kernel, compact, query)
+    let ids: Vec<u32> = (0..case.rows as u32).collect();
+    for (row, (a, w)) in quant::approximate(kernel, compact, query, &ids)
         .iter()
         .enumerate()
     {
@@ -109,12 +115,18 @@ proptest! {
     #[test]
     fn compact_candidates_and_rescoring_equal_brute_force(case in case()) {
         let (data, queries) = data(&case);
-        let rows = Rows { data: &data, dim: case.dim, only: None };
-        let f16 = F16Rows::quantise(&data, case.dim);
-        let i8 = I8Rows::quantise(&data, case.dim);
-        for query in &queries {
-            check(&f16, rows, query, &case);
-            check(&i8, rows, query, &case);
+        let only: Vec<u32> = (0..case.rows as u32)
+            .filter(|r| case.filter_every == 0 || (*r as usize).is_multiple_of(case.filter_every))
+            .collect();
+        let only = (case.filter_every > 0).then_some(only.as_slice());
+        let rows = Rows { data: &data, dim: case.dim, only };
+        for storage in [Storage::F16, Storage::I8] {
+            let compact = Quantised::new(storage, &data, case.dim).expect("compact storage");
+            for kernel in Kernel::available() {
+                for query in &queries {
+                    check(kernel, &compact.view(), rows, query, &case);
+                }
+            }
         }
     }
 }
@@ -128,14 +140,17 @@ fn the_candidates_are_few_on_unit_vectors() {
     let data: Vec<f32> = (0..2_000).flat_map(|_| rng.unit_vector(dim)).collect();
     let query = rng.unit_vector(dim);
     let kernel = Kernel::detect();
-    let f16 = quant::candidates(
-        &quant::approximate(kernel, &F16Rows::quantise(&data, dim), &query),
-        10,
-    );
-    let i8 = quant::candidates(
-        &quant::approximate(kernel, &I8Rows::quantise(&data, dim), &query),
-        10,
-    );
-    assert!(f16.len() < 100, "f16 keeps {} of 2000", f16.len());
-    assert!(i8.len() < 400, "i8 keeps {} of 2000", i8.len());
+    let ids: Vec<u32> = (0..2_000).collect();
+    let kept = |storage| {
+        let compact = Quantised::new(storage, &data, dim).expect("compact");
+        quant::candidates(
+            &quant::approximate(kernel, &compact.view(), &query, &ids),
+            10,
+            None,
+        )
+        .len()
+    };
+    let (f16, i8) = (kept(Storage::F16), kept(Storage::I8));
+    assert!(f16 < 100, "f16 keeps {f16} of 2000");
+    assert!(i8 < 400, "i8 keeps {i8} of 2000");
 }

@@ -119,7 +119,9 @@ impl Coded for EmbedError {
 
 /// The baked vector of `text`, if `prepare` embedded exactly this text.
 pub fn baked_query(index: &BakedIndex, text: &str) -> Option<Vec<f32>> {
-    let queries = index.collection(QUERIES_COLLECTION)?;
+    // A corrupt queries collection offers no baked vector (the model, or the plan's own
+    // access to the collection, reports it).
+    let queries = index.collection(QUERIES_COLLECTION).ok()??;
     let row = queries.position(&sha256_hex(text))?;
     Some(queries.vector(row).to_vec())
 }

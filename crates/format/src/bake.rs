@@ -6,7 +6,9 @@
 //!
 //! An index directory holds one `<collection>.json` per collection (a JSON array of items
 //! `{id, embedding, text_hash?, metadata?, payload?, text?}`) and an optional `manifest.json`
-//! (`{model, dim, metric}`). Collections are stored sorted by name; items in file order.
+//! (`{model, dim, metric, storage?, collections?: {<name>: {storage?}}}`; any other key is
+//! refused by name, so a misspelt setting is never silently ignored). Collections are stored
+//! sorted by name; items in file order.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -15,6 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::compact::Storage;
 use crate::layout::{
     CollectionMeta, IndexMeta, ItemMeta, MetaValue, Metric, aligned_float_offset, encode_blob,
 };
@@ -24,8 +27,9 @@ pub const UNKNOWN_MODEL: &str = "unknown";
 /// The optional manifest's file name.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
-/// `manifest.json`: which model made the vectors and how to compare them.
+/// `manifest.json`: which model made the vectors, how to compare and how to store them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Manifest {
     /// Model id; text queries are refused when the embedder's model differs.
     pub model: String,
@@ -33,6 +37,22 @@ pub struct Manifest {
     pub dim: u32,
     /// `cosine`, `dot` or `l2`.
     pub metric: String,
+    /// `f32` (the default), `f16` or `i8`: how every collection's rows are stored for the
+    /// scan (compact storage keeps the f32 rows to rescore; results stay exact).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
+    /// Per-collection settings that override the index's (`{"queries": {"storage": "i8"}}`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub collections: BTreeMap<String, CollectionSettings>,
+}
+
+/// One collection's entry under the manifest's `collections`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionSettings {
+    /// Overrides the index's storage for this collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
 }
 
 /// One item as written in `<collection>.json`.
@@ -68,6 +88,22 @@ pub enum Problem {
     BadManifest(String),
     /// The manifest names a metric we do not know.
     UnknownMetric(String),
+    /// The manifest names a storage we do not know.
+    UnknownStorage(String),
+    /// A per-collection override names a collection the directory does not have.
+    UnknownOverride {
+        /// The collection named.
+        name: String,
+        /// The collections that exist, comma separated.
+        known: String,
+    },
+    /// Compact storage with a metric its bound does not cover.
+    StorageNeedsDot {
+        /// The storage asked for.
+        storage: String,
+        /// The index's metric.
+        metric: String,
+    },
     /// A collection file is not a JSON array.
     NotAnArray,
     /// The directory has no collection files.
@@ -117,6 +153,19 @@ impl fmt::Display for Problem {
             Problem::UnknownMetric(m) => {
                 write!(f, "unknown metric {m:?} (use cosine, dot or l2)")
             }
+            Problem::UnknownStorage(s) => write!(
+                f,
+                "unknown storage {s:?} (use {})",
+                Storage::NAMES.join(", ")
+            ),
+            Problem::UnknownOverride { name, known } => write!(
+                f,
+                "\"collections\" names {name:?}, which is not a collection of this index (it has: {known})"
+            ),
+            Problem::StorageNeedsDot { storage, metric } => write!(
+                f,
+                "storage {storage:?} needs the cosine or dot metric (the index uses {metric}); use f32"
+            ),
             Problem::NotAnArray => f.write_str("a collection file must be a JSON array of items"),
             Problem::NoCollections => f.write_str("no <collection>.json files found"),
             Problem::EmptyCollection => f.write_str("empty collection (the array has no items)"),
@@ -205,6 +254,14 @@ pub fn bake_dir(dir: &Path) -> Result<Baked, BakeError> {
         })?,
         None => Metric::Cosine,
     };
+    let storages = match &manifest {
+        Some(m) => storages(m, metric, &files).map_err(|problem| BakeError {
+            file: manifest_path.clone(),
+            item: None,
+            problem,
+        })?,
+        None => BTreeMap::new(),
+    };
     let mut dim = manifest.as_ref().map(|m| m.dim as usize);
     let mut collections = Vec::with_capacity(files.len());
     let mut vectors: Vec<f32> = Vec::new();
@@ -213,13 +270,11 @@ pub fn bake_dir(dir: &Path) -> Result<Baked, BakeError> {
         vectors.resize(start, 0.0);
         let items = read_collection(path, metric, &mut dim, &mut vectors)?;
         let dim = dim.unwrap_or(0) as u32;
-        collections.push(CollectionMeta::new(
-            name.clone(),
-            dim,
-            metric,
-            start as u64,
-            items,
-        ));
+        let storage = storages.get(name).copied().unwrap_or_default();
+        collections.push(
+            CollectionMeta::new(name.clone(), dim, metric, start as u64, items)
+                .with_storage(storage),
+        );
     }
     let meta = IndexMeta {
         model: manifest.map_or_else(|| UNKNOWN_MODEL.to_string(), |m| m.model),
@@ -234,6 +289,46 @@ pub fn bake_dir(dir: &Path) -> Result<Baked, BakeError> {
         inputs.push(manifest_path);
     }
     Ok(Baked { blob, inputs, meta })
+}
+
+/// Each collection's storage: the override, else the index's, else f32.
+fn storages(
+    manifest: &Manifest,
+    metric: Metric,
+    files: &[(String, PathBuf)],
+) -> Result<BTreeMap<String, Storage>, Problem> {
+    let parse = |name: &str| Storage::parse(name).ok_or(Problem::UnknownStorage(name.into()));
+    let default = manifest.storage.as_deref().map(parse).transpose()?;
+    if let Some(name) = manifest
+        .collections
+        .keys()
+        .find(|name| !files.iter().any(|(stem, _)| stem == *name))
+    {
+        let known: Vec<&str> = files.iter().map(|(stem, _)| stem.as_str()).collect();
+        return Err(Problem::UnknownOverride {
+            name: name.clone(),
+            known: known.join(", "),
+        });
+    }
+    let mut out = BTreeMap::new();
+    for (name, _) in files {
+        let own = manifest
+            .collections
+            .get(name)
+            .and_then(|s| s.storage.as_deref());
+        let storage = match own {
+            Some(own) => parse(own)?,
+            None => default.unwrap_or_default(),
+        };
+        if storage != Storage::F32 && metric == Metric::L2 {
+            return Err(Problem::StorageNeedsDot {
+                storage: storage.as_str().into(),
+                metric: metric.as_str().into(),
+            });
+        }
+        out.insert(name.clone(), storage);
+    }
+    Ok(out)
 }
 
 fn read_manifest(path: &Path) -> Result<Manifest, BakeError> {

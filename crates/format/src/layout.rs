@@ -1,30 +1,39 @@
 //! The blob layout: the writer ([`encode_blob`]) and the reader ([`decode_header`],
 //! [`decode_directory`]) side by side, so a change to one is a change to the other.
 //!
-//! Layout of format version 2 (all integers little-endian):
+//! Layout of format version 3 (all integers little-endian):
 //!
 //! ```text
 //! 0    magic            8 bytes  "PLNINDEX"
-//! 8    format version   u32      (2)
+//! 8    format version   u32      (3)
 //! 12   flags            u32      (0; reserved)
 //! 16   meta offset      u64      (= HEADER_LEN)
 //! 24   meta length      u64
 //! 32   vectors offset   u64      (a multiple of VECTOR_ALIGN)
 //! 40   vectors length   u64      (bytes; a multiple of 4)
-//! 48   meta checksum    u64      (`meta_checksum` of the meta bytes; checked at every open)
+//! 48   dir checksum     u64      (`meta_checksum` of the directory bytes; checked at every open)
 //! 56   content hash     32 bytes (sha256 of meta bytes then vector bytes; verified on demand)
 //! 88   total length     u64
 //! 96   directory length u64      (the directory ends the meta region)
 //! 104  reserved         24 bytes (zero)
 //! 128  meta             every collection's tables (see `tables`), then the directory:
-//!                       bincode (standard config) of `Directory`
+//!                       bincode (standard config) of `Directory`, which holds each
+//!                       collection's own checksum (`CollectionDir::checksum`)
 //! ...  zero padding up to the vectors offset
-//! ...  vectors          f32, one row per item, collections back to back in directory order
+//! ...  vectors          f32, one row per item, collections back to back in directory order,
+//!                       each collection's rows starting 64-byte aligned; then, for each
+//!                       collection with f16 or i8 storage, its compact rows (see `compact`):
+//!                       codes, scales (i8), bounds, norms (i8), each 64-byte aligned
 //! ```
 //!
-//! The cold start checks the header and the meta checksum and decodes the directory (a few
-//! dozen bytes per collection, never per item). Items, metadata and posting lists are read
-//! in place from the tables; the vector block is borrowed in place.
+//! The cold start checks the header and the directory's checksum and decodes the directory (a
+//! few dozen bytes per collection, never per item), so it costs the same for 100 items or
+//! 100,000. Each collection's tables carry their own checksum
+//! ([`CollectionDir::checksum`], over [`CollectionDir::extent`]), which the reader verifies
+//! once, on the collection's first use, before any answer is given from it
+//! ([`verify_collection`]). Items, metadata and posting lists are then read in place from the
+//! tables; the vector block is borrowed in place. Format 2 checksummed the whole metadata
+//! region at every open, which grew with the number of items (511 us at 50,000 items).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -32,12 +41,13 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::tables::{Tables, write_tables};
+use crate::compact::{CompactRows, Storage};
+use crate::tables::{Span, Tables, write_tables};
 
 /// First bytes of every blob.
 pub const MAGIC: [u8; 8] = *b"PLNINDEX";
 /// Bumped on any change of the layout or of `IndexMeta`.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Fixed header size; the meta starts right after it.
 pub const HEADER_LEN: usize = 128;
 /// Alignment of the vector block and of each collection's rows, in bytes.
@@ -177,6 +187,8 @@ pub struct CollectionMeta {
     pub id_order: Vec<u32>,
     /// Every metadata key used in the collection, sorted.
     pub fields: Vec<String>,
+    /// How its rows are stored for the scan (compact rows are made by [`encode_blob`]).
+    pub storage: Storage,
 }
 
 impl CollectionMeta {
@@ -201,7 +213,13 @@ impl CollectionMeta {
             items,
             id_order,
             fields,
+            storage: Storage::F32,
         }
+    }
+
+    /// The same collection with rows stored as `storage`.
+    pub fn with_storage(self, storage: Storage) -> CollectionMeta {
+        CollectionMeta { storage, ..self }
     }
 
     /// The row of the item with this id (binary search over `id_order`).
@@ -239,8 +257,8 @@ pub struct Header {
     pub vectors_offset: u64,
     /// Length of the vector block in bytes.
     pub vectors_len: u64,
-    /// `meta_checksum` of the meta bytes.
-    pub meta_checksum: u64,
+    /// `meta_checksum` of the directory bytes.
+    pub directory_checksum: u64,
     /// sha256 of meta bytes then vector bytes.
     pub content_hash: [u8; 32],
     /// Length of the whole blob.
@@ -270,9 +288,17 @@ pub enum FormatError {
     /// The metadata passed its checksum but does not decode (a writer/reader mismatch).
     #[error("corrupt blob: metadata does not decode")]
     MetaUndecodable(#[source] bincode::error::DecodeError),
-    /// The meta bytes do not match their checksum.
-    #[error("corrupt blob: metadata checksum mismatch")]
+    /// The directory bytes do not match their checksum.
+    #[error("corrupt blob: directory checksum mismatch; rebuild with `cargo build`")]
     ChecksumMismatch,
+    /// A collection's tables do not match their checksum (found on its first use).
+    #[error(
+        "corrupt blob: collection {name:?} fails its checksum; nothing is served from it; rebuild with `cargo build`"
+    )]
+    CollectionCorrupt {
+        /// The collection.
+        name: String,
+    },
     /// The vector block is not aligned in memory.
     #[error(
         "vector block is not {0}-byte aligned in memory; the blob must be embedded with include_bytes_aligned"
@@ -283,7 +309,8 @@ pub enum FormatError {
     BigEndian,
 }
 
-/// A cheap checksum the cold start can afford over the whole metadata region: in eight
+/// A cheap checksum, run over the directory at open and over a collection's tables on its
+/// first use: in eight
 /// lanes, a running sum of 8-byte words and a sum of those sums (Fletcher's scheme, modulo
 /// 2^64), which the compiler turns into SIMD adds; then the lanes, the tail and the length are
 /// mixed. Any changed byte changes a sum; an exchange of words changes a sum of sums. It
@@ -375,15 +402,89 @@ pub struct CollectionDir {
     pub fields: Vec<String>,
     /// Where its tables lie in the meta region.
     pub tables: Tables,
+    /// The byte range of the meta region holding every one of its tables.
+    pub extent: Span,
+    /// `meta_checksum` of the `extent` bytes, verified on the collection's first use.
+    pub checksum: u64,
+    /// How its rows are stored for the scan.
+    pub storage: Storage,
+    /// Its compact rows in the vector block (f16 and i8 storage).
+    pub compact: Option<CompactDir>,
+}
+
+/// A byte range of the vector block.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockSpan {
+    /// Offset from the start of the vector block.
+    pub offset: u64,
+    /// Length in bytes.
+    pub len: u64,
+}
+
+impl BlockSpan {
+    fn end(self) -> Option<u64> {
+        self.offset.checked_add(self.len)
+    }
+}
+
+/// Where a collection's compact rows lie in the vector block (each part 64-byte aligned).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompactDir {
+    /// f16 bits (u16) or i8 codes, `dim` per row.
+    pub codes: BlockSpan,
+    /// i8: one f32 scale per row (empty for f16).
+    pub scales: BlockSpan,
+    /// One f64 bound per row.
+    pub bounds: BlockSpan,
+    /// i8: one f64 `|x'|` per row (empty for f16).
+    pub norms: BlockSpan,
+    /// From the start of `codes` to the end of the last part.
+    pub extent: BlockSpan,
+    /// `meta_checksum` of the `extent` bytes, verified with the tables on first use.
+    pub checksum: u64,
+}
+
+impl CompactDir {
+    /// Whether the parts have the sizes `len` rows of `dim` in `storage` imply and lie inside
+    /// `extent`, itself inside a block of `block_len` bytes.
+    fn fits(&self, storage: Storage, len: u64, dim: u64, block_len: u64) -> bool {
+        let per_row = |bytes: u64, present: bool| if present { len * bytes } else { 0 };
+        let i8 = storage == Storage::I8;
+        let sizes = [
+            (self.codes, len * dim * storage.code_bytes() as u64),
+            (self.scales, per_row(4, i8)),
+            (self.bounds, per_row(8, true)),
+            (self.norms, per_row(8, i8)),
+        ];
+        let inside = |s: BlockSpan| {
+            s.offset >= self.extent.offset
+                && s.end().zip(self.extent.end()).is_some_and(|(e, x)| e <= x)
+                && s.offset.is_multiple_of(VECTOR_ALIGN as u64)
+        };
+        storage != Storage::F32
+            && self.extent.end().is_some_and(|e| e <= block_len)
+            && sizes.iter().all(|&(s, n)| s.len == n && inside(s))
+    }
 }
 
 /// The meta region: every collection's tables, then the directory; and the directory length.
-fn encode_meta(meta: &IndexMeta) -> Result<(Vec<u8>, usize), EncodeError> {
+fn encode_meta(
+    meta: &IndexMeta,
+    compact: Vec<Option<CompactDir>>,
+) -> Result<(Vec<u8>, usize), EncodeError> {
     let mut region = Vec::new();
     let mut collections = Vec::with_capacity(meta.collections.len());
-    for c in &meta.collections {
+    for (c, compact) in meta.collections.iter().zip(compact) {
+        region.resize(region.len().next_multiple_of(4), 0);
+        let start = region.len();
         let tables = write_tables(&mut region, &c.items, &c.fields, &c.id_order)?;
+        let extent = Span {
+            offset: u32::try_from(start).map_err(|_| EncodeError::TooLarge)?,
+            len: u32::try_from(region.len() - start).map_err(|_| EncodeError::TooLarge)?,
+        };
         collections.push(CollectionDir {
+            extent,
+            checksum: meta_checksum(&region[start..]),
             name: c.name.clone(),
             dim: c.dim,
             metric: c.metric,
@@ -391,6 +492,8 @@ fn encode_meta(meta: &IndexMeta) -> Result<(Vec<u8>, usize), EncodeError> {
             len: u32::try_from(c.items.len()).map_err(|_| EncodeError::TooLarge)?,
             fields: c.fields.clone(),
             tables,
+            storage: c.storage,
+            compact,
         });
     }
     let directory = Directory {
@@ -408,11 +511,77 @@ fn encode_meta(meta: &IndexMeta) -> Result<(Vec<u8>, usize), EncodeError> {
     Ok((region, bytes.len()))
 }
 
+/// Appends each collection's compact rows (f16, i8 storage) to the vector block.
+fn encode_compact(
+    meta: &IndexMeta,
+    vectors: &[f32],
+    block: &mut Vec<u8>,
+) -> Result<Vec<Option<CompactDir>>, EncodeError> {
+    let mut dirs = Vec::with_capacity(meta.collections.len());
+    for c in &meta.collections {
+        let start = c.first_float as usize;
+        let rows = vectors
+            .get(start..start + c.items.len() * c.dim as usize)
+            .ok_or(EncodeError::TooLarge)?;
+        let Some(compact) = CompactRows::quantise(c.storage, rows, c.dim as usize) else {
+            dirs.push(None);
+            continue;
+        };
+        let mut part = |bytes: &[u8]| {
+            block.resize(round_up(block.len(), VECTOR_ALIGN), 0);
+            let span = BlockSpan {
+                offset: block.len() as u64,
+                len: bytes.len() as u64,
+            };
+            block.extend_from_slice(bytes);
+            span
+        };
+        let codes = part(&compact.codes);
+        let scales = part(
+            &compact
+                .scales
+                .iter()
+                .flat_map(|x| x.to_le_bytes())
+                .collect::<Vec<_>>(),
+        );
+        let bounds = part(
+            &compact
+                .bounds
+                .iter()
+                .flat_map(|x| x.to_le_bytes())
+                .collect::<Vec<_>>(),
+        );
+        let norms = part(
+            &compact
+                .norms
+                .iter()
+                .flat_map(|x| x.to_le_bytes())
+                .collect::<Vec<_>>(),
+        );
+        let extent = BlockSpan {
+            offset: codes.offset,
+            len: block.len() as u64 - codes.offset,
+        };
+        dirs.push(Some(CompactDir {
+            codes,
+            scales,
+            bounds,
+            norms,
+            extent,
+            checksum: meta_checksum(&block[codes.offset as usize..]),
+        }));
+    }
+    block.resize(round_up(block.len(), VECTOR_ALIGN), 0);
+    Ok(dirs)
+}
+
 /// Writes a blob from the meta and the concatenated rows (`first_float` must already index
-/// into `vectors`).
+/// into `vectors`); collections with f16 or i8 storage get their compact rows here.
 pub fn encode_blob(meta: &IndexMeta, vectors: &[f32]) -> Result<Vec<u8>, EncodeError> {
-    let (meta_bytes, directory_len) = encode_meta(meta)?;
-    let vector_bytes: Vec<u8> = vectors.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let mut vector_bytes: Vec<u8> = vectors.iter().flat_map(|x| x.to_le_bytes()).collect();
+    let compact = encode_compact(meta, vectors, &mut vector_bytes)?;
+    let (meta_bytes, directory_len) = encode_meta(meta, compact)?;
+    let directory_checksum = meta_checksum(&meta_bytes[meta_bytes.len() - directory_len..]);
     let vectors_offset = round_up(HEADER_LEN + meta_bytes.len(), VECTOR_ALIGN);
     let total_len = vectors_offset + vector_bytes.len();
 
@@ -433,7 +602,7 @@ pub fn encode_blob(meta: &IndexMeta, vectors: &[f32]) -> Result<Vec<u8>, EncodeE
     ] {
         blob.extend_from_slice(&(n as u64).to_le_bytes());
     }
-    blob.extend_from_slice(&meta_checksum(&meta_bytes).to_le_bytes());
+    blob.extend_from_slice(&directory_checksum.to_le_bytes());
     blob.extend_from_slice(&content_hash);
     blob.extend_from_slice(&(total_len as u64).to_le_bytes());
     blob.extend_from_slice(&(directory_len as u64).to_le_bytes());
@@ -479,7 +648,7 @@ pub fn decode_header(blob: &[u8]) -> Result<Header, FormatError> {
         meta_len: read_u64(blob, 24),
         vectors_offset: read_u64(blob, 32),
         vectors_len: read_u64(blob, 40),
-        meta_checksum: read_u64(blob, 48),
+        directory_checksum: read_u64(blob, 48),
         content_hash,
         total_len: read_u64(blob, 88),
         directory_len: read_u64(blob, 96),
@@ -520,17 +689,9 @@ impl Header {
         Ok(())
     }
 
-    /// The meta bytes, checksum verified.
-    pub fn meta_bytes<'a>(&self, blob: &'a [u8]) -> Result<&'a [u8], FormatError> {
-        let bytes = self.meta_bytes_unchecked(blob);
-        if meta_checksum(bytes) != self.meta_checksum {
-            return Err(FormatError::ChecksumMismatch);
-        }
-        Ok(bytes)
-    }
-
-    /// The meta bytes, without the checksum (for a reader that already verified them).
-    pub fn meta_bytes_unchecked<'a>(&self, blob: &'a [u8]) -> &'a [u8] {
+    /// The meta bytes (the directory's checksum is [`decode_directory`]'s, each
+    /// collection's [`verify_collection`]'s).
+    pub fn meta_bytes<'a>(&self, blob: &'a [u8]) -> &'a [u8] {
         let start = self.meta_offset as usize;
         &blob[start..start + self.meta_len as usize]
     }
@@ -541,13 +702,17 @@ impl Header {
     }
 }
 
-/// Verifies the meta checksum, decodes the directory and checks that every collection's
-/// tables lie inside the meta region and its rows inside the vector block. The work grows
-/// with the number of collections and fields, never with the number of items.
+/// Verifies the directory's checksum, decodes it and checks that every collection's tables
+/// lie inside the meta region and its rows inside the vector block. The work grows with the
+/// number of collections and fields, never with the number of items (each collection's own
+/// checksum is [`verify_collection`]'s, on its first use).
 pub fn decode_directory(header: &Header, blob: &[u8]) -> Result<Directory, FormatError> {
-    let bytes = header.meta_bytes(blob)?;
+    let bytes = header.meta_bytes(blob);
     let dir_start = bytes.len() - header.directory_len as usize;
     let dir_bytes = &bytes[dir_start..];
+    if meta_checksum(dir_bytes) != header.directory_checksum {
+        return Err(FormatError::ChecksumMismatch);
+    }
     let (directory, read): (Directory, usize) =
         bincode::serde::decode_from_slice(dir_bytes, bincode_config())
             .map_err(FormatError::MetaUndecodable)?;
@@ -558,7 +723,9 @@ pub fn decode_directory(header: &Header, blob: &[u8]) -> Result<Directory, Forma
     }
     let floats = header.vectors_len / 4;
     for c in &directory.collections {
-        if !c.tables.fits(c.len as usize, c.fields.len(), dir_start) {
+        if !c.tables.fits(c.len as usize, c.fields.len(), dir_start)
+            || u64::from(c.extent.offset) + u64::from(c.extent.len) > dir_start as u64
+        {
             return Err(FormatError::Corrupt(format!(
                 "collection {} has a bad table",
                 c.name
@@ -572,8 +739,50 @@ pub fn decode_directory(header: &Header, blob: &[u8]) -> Result<Directory, Forma
                 c.name
             )));
         }
+        let compact_fits = match &c.compact {
+            None => c.storage == Storage::F32,
+            Some(compact) => compact.fits(
+                c.storage,
+                u64::from(c.len),
+                u64::from(c.dim),
+                header.vectors_len,
+            ),
+        };
+        if !compact_fits {
+            return Err(FormatError::Corrupt(format!(
+                "collection {} has bad compact rows",
+                c.name
+            )));
+        }
     }
     Ok(directory)
+}
+
+/// Checks one collection's tables and compact rows against their checksums (reads them once:
+/// O(their bytes));
+/// the reader calls it on the collection's first use.
+pub fn verify_collection(
+    header: &Header,
+    blob: &[u8],
+    c: &CollectionDir,
+) -> Result<(), FormatError> {
+    let region = header.meta_bytes(blob);
+    let start = c.extent.offset as usize;
+    let bytes = region.get(start..start + c.extent.len as usize);
+    let tables_ok = bytes.is_some_and(|b| meta_checksum(b) == c.checksum);
+    let compact_ok = c.compact.as_ref().is_none_or(|compact| {
+        let block = header.vector_bytes(blob);
+        let start = compact.extent.offset as usize;
+        block
+            .get(start..start + compact.extent.len as usize)
+            .is_some_and(|b| meta_checksum(b) == compact.checksum)
+    });
+    if !(tables_ok && compact_ok) {
+        return Err(FormatError::CollectionCorrupt {
+            name: c.name.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// Recomputes the content hash over meta and vectors (reads every byte; not for the hot path).

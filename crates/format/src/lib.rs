@@ -11,18 +11,20 @@
 //! build-dependency, so everything in it is compiled twice (for the host and the target).
 
 mod bake;
+pub mod compact;
 mod layout;
 mod tables;
 
 pub use bake::{
-    BakeError, Baked, MANIFEST_FILE, Manifest, Problem, SourceItem, UNKNOWN_MODEL, bake_dir,
-    normalise,
+    BakeError, Baked, CollectionSettings, MANIFEST_FILE, Manifest, Problem, SourceItem,
+    UNKNOWN_MODEL, bake_dir, normalise,
 };
+pub use compact::Storage;
 pub use layout::{
-    BLOB_ENV, BLOB_FILE_NAME, CollectionDir, CollectionMeta, Directory, EncodeError,
-    FORMAT_VERSION, FormatError, HEADER_LEN, Header, IndexMeta, ItemMeta, MAGIC, MetaValue, Metric,
-    VECTOR_ALIGN, aligned_float_offset, decode_directory, decode_header, encode_blob, hex,
-    meta_checksum, sha256_hex, verify_content_hash,
+    BLOB_ENV, BLOB_FILE_NAME, BlockSpan, CollectionDir, CollectionMeta, CompactDir, Directory,
+    EncodeError, FORMAT_VERSION, FormatError, HEADER_LEN, Header, IndexMeta, ItemMeta, MAGIC,
+    MetaValue, Metric, VECTOR_ALIGN, aligned_float_offset, decode_directory, decode_header,
+    encode_blob, hex, meta_checksum, sha256_hex, verify_collection, verify_content_hash,
 };
 pub use tables::{
     CollectionView, Item, MetaRef, Metadata, Span, StrList, Tables, listing_texts, posting_lists,

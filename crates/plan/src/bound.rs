@@ -122,7 +122,7 @@ const ENVELOPE: usize = 512;
 
 /// The largest item of `collection` as a [`Selected`] with an empty query, memoised.
 fn largest_selected(index: &BakedIndex, collection: &str) -> Size {
-    let Some(coll) = index.collection(collection) else {
+    let Ok(Some(coll)) = index.collection(collection) else {
         return Size::default();
     };
     let (plain, escaped) = index.largest_per_row(&coll, "plan selection", |row| {
@@ -141,7 +141,7 @@ fn largest_selected(index: &BakedIndex, collection: &str) -> Size {
 fn longest_id_and_query(index: &BakedIndex) -> (Size, Size) {
     let ids = [PHILOSOPHIES, WEEK_STRUCTURES, SESSION_TEMPLATES, KNOWLEDGE]
         .iter()
-        .filter_map(|name| index.collection(name))
+        .filter_map(|name| index.collection(name).ok().flatten())
         .map(|coll| {
             index.largest_per_row(&coll, "item id", |row| {
                 let id = serde_json::to_string(coll.item(row).id).unwrap_or_default();
@@ -150,7 +150,7 @@ fn longest_id_and_query(index: &BakedIndex) -> (Size, Size) {
         })
         .fold((0, 0), |(a, b), (x, y)| (a.max(x), b.max(y)));
     let query = index.memo("", "catalog query text", || {
-        queries::Catalog::from_sources(&sources_of(index))
+        queries::Catalog::from_sources(&sources_of(index).unwrap_or_default())
             .texts()
             .iter()
             .map(|t| {
@@ -174,20 +174,6 @@ fn encoded<T: serde::Serialize>(value: &T) -> Size {
 pub fn reply_bound(index: &BakedIndex, request: &PlanRequest) -> Result<Size, PlanError> {
     let r = request::resolve(request)?;
     Ok(bound(index, &r, request))
-}
-
-/// The most weeks (at least the shortest plan) whose bound still `fits`, for the message that
-/// refuses a longer plan; `None` when not even the shortest plan fits.
-pub fn most_weeks(
-    index: &BakedIndex,
-    request: &PlanRequest,
-    fits: impl Fn(Size) -> bool,
-) -> Option<i64> {
-    let r = request::resolve(request).ok()?;
-    (crate::vocab::MIN_WEEKS..=r.weeks).rev().find(|&weeks| {
-        let shorter = Resolved { weeks, ..r.clone() };
-        fits(bound(index, &shorter, request))
-    })
 }
 
 /// [`reply_bound`] for an already validated request.

@@ -15,7 +15,7 @@ use super::athlete::Athlete;
 use super::calendar::{self, Event};
 use super::pace::{self, METRES_PER_MILE, Paces};
 use super::request::Resolved;
-use super::vocab::{Race, is_hard, is_running};
+use super::vocab::{PhaseKind, Race, SessionType};
 use super::volume::{self, Inputs, Tenths, km, tenths};
 use super::{Day, Plan, PlanRequest, Week};
 
@@ -92,38 +92,41 @@ pub struct Training {
 }
 
 /// Session types whose structure text carries the numbers that progress within a phase.
-fn progresses(session_type: &str) -> bool {
-    session_type == "strides" || (is_hard(session_type) && session_type != "race")
+fn progresses(session_type: SessionType) -> bool {
+    session_type == SessionType::Strides
+        || (session_type.is_hard() && session_type != SessionType::Race)
 }
 
 /// Seconds per km of a whole session: the share of its distance at each intensity.
-fn session_pace(session_type: &str, p: &Paces, race: f64) -> f64 {
+fn session_pace(session_type: SessionType, p: &Paces, race: f64) -> f64 {
+    use SessionType::*;
     let e = p.easy;
     match session_type {
-        "recovery" => 1.08 * e,
-        "progression" => 0.6 * e + 0.4 * p.marathon,
-        "tempo" => 0.6 * e + 0.4 * p.threshold,
-        "threshold" | "cruise_intervals" => 0.65 * e + 0.35 * p.threshold,
-        "vo2max" => 0.75 * e + 0.25 * p.interval,
-        "hills" => 0.8 * e + 0.2 * p.interval,
-        "fartlek" => 0.7 * e + 0.3 * p.threshold,
-        "race_pace" => 0.5 * e + 0.5 * race,
-        "race" => race,
-        _ => e,
+        Recovery => 1.08 * e,
+        Progression => 0.6 * e + 0.4 * p.marathon,
+        Tempo => 0.6 * e + 0.4 * p.threshold,
+        Threshold | CruiseIntervals => 0.65 * e + 0.35 * p.threshold,
+        Vo2max => 0.75 * e + 0.25 * p.interval,
+        Hills => 0.8 * e + 0.2 * p.interval,
+        Fartlek => 0.7 * e + 0.3 * p.threshold,
+        RacePace => 0.5 * e + 0.5 * race,
+        Race => race,
+        Easy | Strides | Long | BackToBack | Rest | CrossTraining => e,
     }
 }
 
 /// The intensities a session's paces list.
-fn session_intensities(session_type: &str) -> &'static [&'static str] {
+fn session_intensities(session_type: SessionType) -> &'static [&'static str] {
+    use SessionType::*;
     match session_type {
-        "strides" => &["easy", "repetition"],
-        "progression" => &["easy", "marathon", "threshold"],
-        "tempo" | "threshold" | "cruise_intervals" => &["easy", "threshold"],
-        "vo2max" | "hills" => &["easy", "interval"],
-        "fartlek" => &["easy", "threshold", "interval"],
-        "race_pace" => &["easy", "race"],
-        "race" => &["race"],
-        _ => &["easy"],
+        Strides => &["easy", "repetition"],
+        Progression => &["easy", "marathon", "threshold"],
+        Tempo | Threshold | CruiseIntervals => &["easy", "threshold"],
+        Vo2max | Hills => &["easy", "interval"],
+        Fartlek => &["easy", "threshold", "interval"],
+        RacePace => &["easy", "race"],
+        Race => &["race"],
+        Easy | Recovery | Long | BackToBack | Rest | CrossTraining => &["easy"],
     }
 }
 
@@ -221,9 +224,9 @@ pub fn build_reps(text: &str, reps: Option<i64>, progress: f64) -> String {
 
 /// Where a week stands in its phase, for workouts that progress: 0 at the phase's first week
 /// (and in cutback, taper and race weeks), 1 at its last; a one-week phase sits in the middle.
-fn phase_progress(labels: &[&str], cutbacks: &[bool], week: usize) -> f64 {
+fn phase_progress(labels: &[PhaseKind], cutbacks: &[bool], week: usize) -> f64 {
     let label = labels[week];
-    if cutbacks[week] || label == "taper" || label == "race" {
+    if cutbacks[week] || label.tapering() {
         return 0.0;
     }
     let first = (0..=week)
@@ -311,7 +314,7 @@ impl Context {
         }
     }
 
-    fn paces_of(&self, session_type: &str) -> BTreeMap<&'static str, String> {
+    fn paces_of(&self, session_type: SessionType) -> BTreeMap<&'static str, String> {
         session_intensities(session_type)
             .iter()
             .map(|n| {
@@ -345,10 +348,10 @@ pub(super) fn fill(plan: &mut Plan, r: &Resolved) {
         known: athlete.fitness.is_some(),
         miles: athlete.miles,
     };
-    let labels: Vec<&str> = plan
+    let labels: Vec<PhaseKind> = plan
         .weeks
         .iter()
-        .map(|w| r.race.phase_kind(w.days_to_race).label())
+        .map(|w| r.race.phase_kind(w.days_to_race))
         .collect();
     let days_per_week = plan.request.days_per_week.unwrap_or(r.days_per_week);
     let inputs = Inputs {
@@ -368,7 +371,11 @@ pub(super) fn fill(plan: &mut Plan, r: &Resolved) {
     for (i, (week, load)) in plan.weeks.iter_mut().zip(&progression.weeks).enumerate() {
         let progress = phase_progress(&labels, &cutbacks, i);
         let first_day = race_date.and_then(|d| d.checked_sub(Duration::days(week.days_to_race)));
-        let race = if labels[i] == "race" { load.race } else { 0 };
+        let race = if labels[i] == PhaseKind::RaceWeek {
+            load.race
+        } else {
+            0
+        };
         fill_week(week, load, race, progress, first_day, &ctx, &mut notes);
         if race == 0
             && week.days.iter().any(|d| {
@@ -425,7 +432,7 @@ fn fill_week(
     ctx: &Context,
     notes: &mut Vec<String>,
 ) {
-    let types: Vec<&str> = week.days.iter().map(|d| d.session_type.as_str()).collect();
+    let types: Vec<SessionType> = week.days.iter().map(|d| d.session_type).collect();
     let distances = volume::split_week(load.volume, load.long_run, race, &types);
     let race_day = (race > 0).then(|| volume::race_day(&types)).flatten();
     let long_day = (load.long_run > 0)
@@ -444,7 +451,7 @@ fn fill_week(
             km(load.volume)
         ));
     }
-    if let Some(d) = race_day.filter(|&d| types[d] != "race") {
+    if let Some(d) = race_day.filter(|&d| types[d] != SessionType::Race) {
         notes.push(format!(
             "volume: week {}: the race week's structure has no race day; the race is on {}",
             week.week, week.days[d].day
@@ -494,17 +501,17 @@ fn day_detail(
     let name = payload_str(payload, "name");
     let structure = payload_str(payload, "structure");
     let session_type = if is_race {
-        "race"
+        SessionType::Race
     } else {
-        day.session_type.as_str()
+        day.session_type
     };
-    if !is_race && !is_running(session_type) {
+    if !is_race && !session_type.is_running() {
         let minutes = payload
             .and_then(|p| p.get("duration_min"))
             .and_then(Value::as_i64)
             .filter(|m| *m > 0);
         let mut text = String::new();
-        text += name.unwrap_or(if session_type == "rest" {
+        text += name.unwrap_or(if session_type == SessionType::Rest {
             "Rest"
         } else {
             "Cross-training"
@@ -542,7 +549,7 @@ fn day_detail(
             );
         }
     } else {
-        text += name.unwrap_or(session_type);
+        text += name.unwrap_or(session_type.as_str());
         if let Some(s) = structure {
             let rendered = if progresses(session_type) {
                 let reps = payload.and_then(|p| p.get("reps")).and_then(Value::as_i64);
@@ -617,7 +624,7 @@ pub fn ics(plan: &Plan) -> Option<String> {
                 day.template
                     .as_ref()
                     .and_then(|t| payload_str(t.payload.as_ref(), "name"))
-                    .unwrap_or(&day.session_type)
+                    .unwrap_or(day.session_type.as_str())
                     .to_string()
             };
             let shown = match day.detail.distance_mi {

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use crate::rules::{BACK_TO_BACK_RACES, RACE_DAY, RACE_WEEK_MAX_DAYS, TAPER_MAX_HARD_DAYS};
 use crate::vocab::{
-    DAYS, HARD_TYPES, HORIZON_DAYS, INTENSITIES, INTENSITY_MODELS, LEVELS, MAX_DAYS, MIN_DAYS,
-    NON_RUNNING, PHASES, PhaseKind, RACES, Race, SESSION_TYPES, TOPICS,
+    DAYS, HORIZON_DAYS, INTENSITIES, INTENSITY_MODELS, LEVELS, MAX_DAYS, MIN_DAYS, PHASES,
+    PhaseKind, RACES, Race, SESSION_TYPES, SessionType, TOPICS,
 };
 
 /// How a week structure's id is made (`{philosophy}`, `{race}`, `{stem}`, `{days}`).
@@ -42,9 +42,9 @@ pub struct Vocabulary {
     /// Session types.
     pub session_types: &'static [&'static str],
     /// Session types that count as hard days.
-    pub hard_types: &'static [&'static str],
+    pub hard_types: Vec<&'static str>,
     /// Session types that are not running days.
-    pub non_running: &'static [&'static str],
+    pub non_running: Vec<&'static str>,
     /// Philosophies' intensity models.
     pub intensity_models: &'static [&'static str],
     /// Templates' intensities.
@@ -64,7 +64,7 @@ pub struct Vocabulary {
     /// The day of the race in the race week.
     pub race_day: &'static str,
     /// Races whose weeks may add a back-to-back run.
-    pub back_to_back_races: &'static [&'static str],
+    pub back_to_back_races: Vec<&'static str>,
     /// Phase kinds, farthest from the race first.
     pub phase_kinds: Vec<KindNames>,
     /// race -> phase kind key -> [min, max] days to race.
@@ -73,6 +73,11 @@ pub struct Vocabulary {
     pub structure_id: &'static str,
     /// [`STRUCTURE_PATH`].
     pub structure_path: &'static str,
+}
+
+/// The names of typed values.
+fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|t| name(*t)).collect()
 }
 
 /// The vocabulary as defined in [`crate::vocab`] and [`crate::rules`].
@@ -96,8 +101,8 @@ pub fn vocabulary() -> Vocabulary {
         phases: &PHASES,
         days: &DAYS,
         session_types: &SESSION_TYPES,
-        hard_types: &HARD_TYPES,
-        non_running: &NON_RUNNING,
+        hard_types: names(&SessionType::HARD, SessionType::as_str),
+        non_running: names(&SessionType::NON_RUNNING, SessionType::as_str),
         intensity_models: &INTENSITY_MODELS,
         intensities: &INTENSITIES,
         topics: &TOPICS,
@@ -107,12 +112,12 @@ pub fn vocabulary() -> Vocabulary {
         race_week_max_days: RACE_WEEK_MAX_DAYS,
         taper_max_hard_days: TAPER_MAX_HARD_DAYS,
         race_day: DAYS[RACE_DAY],
-        back_to_back_races: &BACK_TO_BACK_RACES,
+        back_to_back_races: names(&BACK_TO_BACK_RACES, Race::as_str),
         phase_kinds: PhaseKind::ALL
             .into_iter()
             .map(|kind| KindNames {
                 key: kind.key(),
-                phase: kind.phase(),
+                phase: kind.phase().as_str(),
                 stem: kind.stem(),
             })
             .collect(),

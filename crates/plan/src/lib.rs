@@ -10,6 +10,7 @@
 pub mod athlete;
 pub mod bound;
 pub mod calendar;
+mod catalog;
 pub mod detail;
 pub mod export;
 mod meta;
@@ -28,13 +29,14 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
-use plan_index_core::{BakedIndex, SearchError};
+use plan_index_core::{BakedIndex, FormatError, SearchError};
 use plan_index_core::{Code, Coded};
 use plan_index_embed::EmbedError;
 
 pub use athlete::{RaceDistance, RecentRace};
 pub use detail::{DayDetail, Training, WeekDetail, ics};
 pub use request::Mode;
+pub use vocab::{Phase, SessionType};
 
 /// A plan request as callers send it (`POST /v1/plan`, CLI, direct, SQS, EventBridge).
 #[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
@@ -128,7 +130,7 @@ pub struct Day {
     /// mon .. sun.
     pub day: &'static str,
     /// The session type of this day in the week structure.
-    pub session_type: String,
+    pub session_type: SessionType,
     /// The session template (absent only when none exists; a warning then says so). Shared:
     /// a plan repeats the same few templates, and cloning them dominated its cost.
     #[serde(serialize_with = "shared_opt")]
@@ -144,7 +146,7 @@ pub struct Week {
     /// 1-based; the last week ends with the race.
     pub week: i64,
     /// base, build, peak or taper.
-    pub phase: &'static str,
+    pub phase: Phase,
     /// Days from the week's first day to race day.
     pub days_to_race: i64,
     /// The week structure (shared by the weeks that use it).
@@ -254,11 +256,17 @@ pub enum PlanError {
     /// A search failed (a bug: selection only builds valid searches).
     #[error("internal search error")]
     Search(#[source] SearchError),
+    /// A collection the plan reads fails its checksum.
+    #[error(transparent)]
+    IndexCorrupt(#[from] FormatError),
 }
 
 impl From<SearchError> for PlanError {
     fn from(e: SearchError) -> PlanError {
-        PlanError::Search(e)
+        match e {
+            SearchError::IndexCorrupt(e) => PlanError::IndexCorrupt(e),
+            e => PlanError::Search(e),
+        }
     }
 }
 
@@ -277,6 +285,7 @@ impl Coded for PlanError {
             PlanError::ContentGap(_) => Code::ContentGap,
             PlanError::Embed(e) => e.code(),
             PlanError::Search(_) => Code::Internal,
+            PlanError::IndexCorrupt(_) => Code::IndexCorrupt,
         }
     }
 }

@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::schema::key;
-use crate::vocab::{LEVELS, MAX_DAYS, MIN_DAYS, PhaseKind, RACES, SESSION_TYPES};
-use plan_index_core::BakedIndex;
+use crate::vocab::{LEVELS, MAX_DAYS, MIN_DAYS, PhaseKind, RACES, SessionType};
+use plan_index_core::{BakedIndex, FormatError};
 use plan_index_format::SourceItem;
 
 /// Collection of training philosophies.
@@ -36,8 +36,8 @@ fn race_label(race: &str) -> &str {
 }
 
 /// How texts name a session type.
-fn session_label(session_type: &str) -> String {
-    session_type.replace('_', " ")
+fn session_label(session_type: SessionType) -> String {
+    session_type.as_str().replace('_', " ")
 }
 
 /// The philosophy query: which training philosophy suits this runner.
@@ -61,7 +61,7 @@ pub fn week_query(philosophy: &str, race: &str, kind: PhaseKind, days_per_week: 
 /// templates of this type (see [`template_owner`]), else `None` (generic wording). The phase
 /// is left out on purpose: strict mode enforces it as a constraint, and one query per session
 /// type (not per type and phase) means a quarter of the searches and of the baked texts.
-pub fn template_query(owner: Option<&str>, session_type: &str, race: &str) -> String {
+pub fn template_query(owner: Option<&str>, session_type: SessionType, race: &str) -> String {
     format!(
         "{} {} session for {} training.",
         owner.unwrap_or("General"),
@@ -174,7 +174,7 @@ impl Catalog {
         }
         // Selection asks for a template for every session type a chosen week can contain;
         // semantic mode may pick any week of any philosophy.
-        for session_type in SESSION_TYPES {
+        for session_type in SessionType::ALL {
             let owned = self
                 .typed
                 .contains(&(id.to_string(), session_type.to_string()));
@@ -194,11 +194,13 @@ pub fn canonical_query_texts(sources: &BTreeMap<String, Vec<SourceItem>>) -> Vec
 }
 
 /// The baked items as source items (no embeddings), to recompute the canonical texts of a
-/// baked index (tests, `plan-index plan --list-queries`).
-pub fn sources_of(index: &BakedIndex) -> BTreeMap<String, Vec<SourceItem>> {
+/// baked index (tests, `plan-index plan --list-queries`); an error if a collection fails its
+/// checksum.
+pub fn sources_of(index: &BakedIndex) -> Result<BTreeMap<String, Vec<SourceItem>>, FormatError> {
     index
         .collections()
         .map(|collection| {
+            let collection = collection?;
             let items = collection
                 .items()
                 .map(|item| SourceItem {
@@ -210,7 +212,7 @@ pub fn sources_of(index: &BakedIndex) -> BTreeMap<String, Vec<SourceItem>> {
                     text: item.text.map(str::to_string),
                 })
                 .collect();
-            (collection.name().to_string(), items)
+            Ok((collection.name().to_string(), items))
         })
         .collect()
 }

@@ -28,21 +28,6 @@ pub const SESSION_TYPES: [&str; 16] = [
     "cross_training",
     "race",
 ];
-/// Session types that count toward the hard-day limits.
-pub const HARD_TYPES: [&str; 9] = [
-    "tempo",
-    "threshold",
-    "cruise_intervals",
-    "vo2max",
-    "hills",
-    "race_pace",
-    "fartlek",
-    "progression",
-    "race",
-];
-
-/// Session types that are not running days.
-pub const NON_RUNNING: [&str; 2] = ["rest", "cross_training"];
 /// A philosophy's `intensity_model`.
 pub const INTENSITY_MODELS: [&str; 5] = ["polarized", "pyramidal", "threshold", "speed", "ultra"];
 /// A session template's `intensity`.
@@ -84,14 +69,15 @@ pub const DEFAULT_DAYS: i64 = 5;
 /// Week structures cover days to race up to this; farther weeks are treated as base weeks.
 pub const HORIZON_DAYS: i64 = 210;
 
-/// Whether a session type counts as a hard day.
+/// Whether a session type (by name) counts as a hard day ([`SessionType::is_hard`]).
 pub fn is_hard(session_type: &str) -> bool {
-    HARD_TYPES.contains(&session_type)
+    SessionType::parse(session_type).is_some_and(SessionType::is_hard)
 }
 
-/// Whether a session type is a running day (everything but rest and cross-training).
+/// Whether a session type (by name) is a running day: everything but rest and cross-training
+/// ([`SessionType::is_running`]; a name outside the vocabulary counts as running).
 pub fn is_running(session_type: &str) -> bool {
-    !NON_RUNNING.contains(&session_type)
+    SessionType::parse(session_type).is_none_or(SessionType::is_running)
 }
 
 /// Whether two days of the week (0 = mon) are neighbours; sun and the next mon are.
@@ -136,17 +122,160 @@ impl Level {
     }
 }
 
-impl std::fmt::Display for Level {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+/// A training phase, typed: a week's `phase`, a structure's `phase` metadata, a template's
+/// `phases`. Serialized as its name in [`PHASES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Phase {
+    /// `base`.
+    Base,
+    /// `build`.
+    Build,
+    /// `peak`.
+    Peak,
+    /// `taper`.
+    Taper,
+}
+
+impl Phase {
+    /// Every phase, in [`PHASES`] order (farthest from the race first).
+    pub const ALL: [Phase; 4] = [Phase::Base, Phase::Build, Phase::Peak, Phase::Taper];
+
+    /// The phase's name in metadata and plans.
+    pub fn as_str(self) -> &'static str {
+        PHASES[self as usize]
+    }
+
+    /// The phase named `name`, if it is one of [`PHASES`].
+    pub fn parse(name: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|phase| phase.as_str() == name)
+    }
+
+    /// Its position in [`PHASES`] (distances between phases are differences of these).
+    pub fn ordinal(self) -> i64 {
+        self as i64
     }
 }
 
-impl std::fmt::Display for Race {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+/// A session type, typed: a week pattern's days, a template's `session_type`. Serialized as
+/// its name in [`SESSION_TYPES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SessionType {
+    /// `easy`.
+    Easy,
+    /// `recovery`.
+    Recovery,
+    /// `strides`.
+    Strides,
+    /// `long`.
+    Long,
+    /// `progression`.
+    Progression,
+    /// `tempo`.
+    Tempo,
+    /// `threshold`.
+    Threshold,
+    /// `cruise_intervals`.
+    CruiseIntervals,
+    /// `vo2max`.
+    Vo2max,
+    /// `hills`.
+    Hills,
+    /// `race_pace`.
+    RacePace,
+    /// `fartlek`.
+    Fartlek,
+    /// `back_to_back`.
+    BackToBack,
+    /// `rest`.
+    Rest,
+    /// `cross_training`.
+    CrossTraining,
+    /// `race`.
+    Race,
+}
+
+impl SessionType {
+    /// Every session type, in [`SESSION_TYPES`] order.
+    pub const ALL: [SessionType; 16] = [
+        SessionType::Easy,
+        SessionType::Recovery,
+        SessionType::Strides,
+        SessionType::Long,
+        SessionType::Progression,
+        SessionType::Tempo,
+        SessionType::Threshold,
+        SessionType::CruiseIntervals,
+        SessionType::Vo2max,
+        SessionType::Hills,
+        SessionType::RacePace,
+        SessionType::Fartlek,
+        SessionType::BackToBack,
+        SessionType::Rest,
+        SessionType::CrossTraining,
+        SessionType::Race,
+    ];
+
+    /// Session types that count toward the hard-day limits.
+    pub const HARD: [SessionType; 9] = [
+        SessionType::Tempo,
+        SessionType::Threshold,
+        SessionType::CruiseIntervals,
+        SessionType::Vo2max,
+        SessionType::Hills,
+        SessionType::RacePace,
+        SessionType::Fartlek,
+        SessionType::Progression,
+        SessionType::Race,
+    ];
+
+    /// Session types that are not running days.
+    pub const NON_RUNNING: [SessionType; 2] = [SessionType::Rest, SessionType::CrossTraining];
+
+    /// The type's name in metadata, patterns and plans.
+    pub fn as_str(self) -> &'static str {
+        SESSION_TYPES[self as usize]
+    }
+
+    /// The type named `name`, if it is one of [`SESSION_TYPES`].
+    pub fn parse(name: &str) -> Option<SessionType> {
+        SessionType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// Whether it counts as a hard day.
+    pub fn is_hard(self) -> bool {
+        SessionType::HARD.contains(&self)
+    }
+
+    /// Whether it is a running day (everything but rest and cross-training).
+    pub fn is_running(self) -> bool {
+        !SessionType::NON_RUNNING.contains(&self)
     }
 }
+
+/// Displays and serializes a vocabulary enum as its name, and compares it with names.
+macro_rules! named {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+named!(Level, Race, Phase, SessionType);
 
 /// The week's place in the season: a phase, with the race week told apart from the taper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -174,12 +303,12 @@ impl PhaseKind {
     ];
 
     /// The metadata phase (`taper` for the race week).
-    pub fn phase(self) -> &'static str {
+    pub fn phase(self) -> Phase {
         match self {
-            PhaseKind::Base => "base",
-            PhaseKind::Build => "build",
-            PhaseKind::Peak => "peak",
-            PhaseKind::Taper | PhaseKind::RaceWeek => "taper",
+            PhaseKind::Base => Phase::Base,
+            PhaseKind::Build => Phase::Build,
+            PhaseKind::Peak => Phase::Peak,
+            PhaseKind::Taper | PhaseKind::RaceWeek => Phase::Taper,
         }
     }
 
@@ -187,7 +316,7 @@ impl PhaseKind {
     pub fn label(self) -> &'static str {
         match self {
             PhaseKind::RaceWeek => "race",
-            other => other.phase(),
+            other => other.phase().as_str(),
         }
     }
 
@@ -195,7 +324,7 @@ impl PhaseKind {
     pub fn key(self) -> &'static str {
         match self {
             PhaseKind::RaceWeek => "race_week",
-            other => other.phase(),
+            other => other.phase().as_str(),
         }
     }
 
@@ -203,8 +332,13 @@ impl PhaseKind {
     pub fn stem(self) -> &'static str {
         match self {
             PhaseKind::RaceWeek => "taper_race_week",
-            other => other.phase(),
+            other => other.phase().as_str(),
         }
+    }
+
+    /// Whether this is a taper week or the race week (which volume treats apart).
+    pub fn tapering(self) -> bool {
+        self.phase() == Phase::Taper
     }
 }
 
@@ -378,6 +512,28 @@ mod tests {
             }
             assert_eq!(next, HORIZON_DAYS + 1);
         }
+    }
+
+    #[test]
+    fn typed_names_are_the_vocabulary_in_order() {
+        let types: Vec<&str> = SessionType::ALL.iter().map(|t| t.as_str()).collect();
+        assert_eq!(types, SESSION_TYPES);
+        let phases: Vec<&str> = Phase::ALL.iter().map(|p| p.as_str()).collect();
+        assert_eq!(phases, PHASES);
+        assert_eq!(
+            SessionType::parse("cruise_intervals"),
+            Some(SessionType::CruiseIntervals)
+        );
+        assert_eq!(SessionType::parse("jogging"), None);
+        assert_eq!(Phase::parse("offseason"), None);
+        assert!(is_hard("race") && !is_hard("long") && !is_hard("jogging"));
+        assert!(!is_running("rest") && is_running("long"));
+        assert_eq!(
+            serde_json::to_string(&SessionType::BackToBack)
+                .ok()
+                .as_deref(),
+            Some("\"back_to_back\"")
+        );
     }
 
     #[test]

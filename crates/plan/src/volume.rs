@@ -4,7 +4,7 @@
 //! tenths of a km, so a week's days add up to its volume exactly. docs/plan.md has the rules,
 //! the tables and their sources.
 
-use crate::vocab::{Level, Race};
+use crate::vocab::{Level, PhaseKind, Race, SessionType};
 
 /// Most a week may add over the highest week so far: 10%...
 pub const GROWTH: f64 = 0.10;
@@ -128,8 +128,8 @@ pub struct Inputs<'a> {
     pub level: Level,
     /// Running days per week.
     pub days_per_week: i64,
-    /// Per week: `base`, `build`, `peak`, `taper` or `race` (the race week).
-    pub phases: &'a [&'a str],
+    /// Per week, its phase (the race week told apart from the taper).
+    pub phases: &'a [PhaseKind],
     /// What the athlete runs now (km a week).
     pub weekly_km: f64,
     /// The athlete's current longest run (km).
@@ -210,13 +210,9 @@ pub fn progression(inputs: &Inputs<'_>) -> Progression {
     let mut longest = tenths(inputs.long_run_km);
     let mut block = 0usize;
     let mut longest_run: Tenths = 0;
-    let training = inputs
-        .phases
-        .iter()
-        .take_while(|p| !matches!(**p, "taper" | "race"))
-        .count();
+    let training = inputs.phases.iter().take_while(|p| !p.tapering()).count();
     for (i, phase) in inputs.phases[..training].iter().enumerate() {
-        let cutback = if matches!(*phase, "base" | "build") {
+        let cutback = if matches!(*phase, PhaseKind::Base | PhaseKind::Build) {
             block += 1;
             i > 0 && block.is_multiple_of(every)
         } else {
@@ -250,7 +246,7 @@ pub fn progression(inputs: &Inputs<'_>) -> Progression {
     let peak = weeks.iter().map(|w| w.volume).max().unwrap_or(highest);
     let tapers = inputs.phases[training..]
         .iter()
-        .filter(|p| **p == "taper")
+        .filter(|p| **p == PhaseKind::Taper)
         .count();
     let (fractions, race_fraction): (&[f64], f64) = if tapers >= 2 {
         (&TAPER_2, RACE_WEEK_2)
@@ -259,7 +255,7 @@ pub fn progression(inputs: &Inputs<'_>) -> Progression {
     };
     let mut taper_week = 0;
     for phase in &inputs.phases[training..] {
-        let load = if *phase == "race" {
+        let load = if *phase == PhaseKind::RaceWeek {
             WeekLoad {
                 volume: (peak as f64 * race_fraction).round() as Tenths + race,
                 long_run: 0,
@@ -317,31 +313,29 @@ pub fn progression(inputs: &Inputs<'_>) -> Progression {
     }
 }
 
-fn running(session_type: &str) -> bool {
-    session_type != "rest" && session_type != "cross_training"
-}
-
 /// The day that holds the race: the last `race` day, else the last running day.
-pub fn race_day(types: &[&str]) -> Option<usize> {
+pub fn race_day(types: &[SessionType]) -> Option<usize> {
     types
         .iter()
-        .rposition(|t| *t == "race")
-        .or_else(|| types.iter().rposition(|t| running(t)))
+        .rposition(|t| *t == SessionType::Race)
+        .or_else(|| types.iter().rposition(|t| t.is_running()))
 }
 
 /// The day that holds the long run: the first `long` day that is not the race day.
-pub fn long_day(types: &[&str], race_day: Option<usize>) -> Option<usize> {
-    (0..types.len()).find(|&i| types[i] == "long" && Some(i) != race_day)
+pub fn long_day(types: &[SessionType], race_day: Option<usize>) -> Option<usize> {
+    (0..types.len()).find(|&i| types[i] == SessionType::Long && Some(i) != race_day)
 }
 
 /// How much of the rest of a week a day of `session_type` takes, relative to an easy day.
-pub fn day_weight(session_type: &str) -> f64 {
+pub fn day_weight(session_type: SessionType) -> f64 {
+    use SessionType::*;
     match session_type {
-        "recovery" => 0.6,
-        "strides" => 0.9,
-        "back_to_back" | "long" => 1.5,
-        "easy" | "race" => 1.0,
-        _ => 1.1,
+        Recovery => 0.6,
+        Strides => 0.9,
+        BackToBack | Long => 1.5,
+        Easy | Race => 1.0,
+        Progression | Tempo | Threshold | CruiseIntervals | Vo2max | Hills | RacePace | Fartlek
+        | Rest | CrossTraining => 1.1,
     }
 }
 
@@ -351,7 +345,12 @@ pub fn day_weight(session_type: &str) -> f64 {
 /// not hold its volume otherwise). Shares are rounded to tenths by the largest remainder (ties
 /// to the earlier day), so the days add up to `volume` exactly; a week without another running
 /// day gives the rest to its long run (or race). Rest and cross-training days get 0.
-pub fn split_week(volume: Tenths, long: Tenths, race: Tenths, types: &[&str]) -> Vec<Tenths> {
+pub fn split_week(
+    volume: Tenths,
+    long: Tenths,
+    race: Tenths,
+    types: &[SessionType],
+) -> Vec<Tenths> {
     let mut out = vec![0; types.len()];
     let race_day = if race > 0 { race_day(types) } else { None };
     let long_day = if long > 0 {
@@ -369,7 +368,7 @@ pub fn split_week(volume: Tenths, long: Tenths, race: Tenths, types: &[&str]) ->
         rest -= out[d];
     }
     let flexible: Vec<usize> = (0..types.len())
-        .filter(|&i| running(types[i]) && Some(i) != race_day && Some(i) != long_day)
+        .filter(|&i| types[i].is_running() && Some(i) != race_day && Some(i) != long_day)
         .collect();
     if flexible.is_empty() {
         if let Some(d) = long_day.or(race_day) {
@@ -457,7 +456,26 @@ pub fn largest_remainder(shares: &[f64], total: Tenths) -> Vec<Tenths> {
 mod tests {
     use super::*;
 
-    fn inputs<'a>(phases: &'a [&'a str], weekly: f64) -> Inputs<'a> {
+    fn typed(names: &[&str]) -> Vec<SessionType> {
+        names
+            .iter()
+            .map(|n| SessionType::parse(n).unwrap_or_else(|| panic!("{n} is a session type")))
+            .collect()
+    }
+
+    fn kinds(labels: &[&str]) -> Vec<PhaseKind> {
+        labels
+            .iter()
+            .map(|l| {
+                PhaseKind::ALL
+                    .into_iter()
+                    .find(|k| k.label() == *l)
+                    .unwrap_or_else(|| panic!("{l} is a phase label"))
+            })
+            .collect()
+    }
+
+    fn inputs<'a>(phases: &'a [PhaseKind], weekly: f64) -> Inputs<'a> {
         Inputs {
             race: Race::Marathon,
             level: Level::Intermediate,
@@ -475,6 +493,7 @@ mod tests {
             "base", "build", "build", "build", "build", "build", "build", "build", "build", "peak",
             "peak", "peak", "peak", "taper", "taper", "race",
         ];
+        let phases = kinds(&phases);
         let p = progression(&inputs(&phases, 40.0));
         let v: Vec<f64> = p.weeks.iter().map(|w| km(w.volume)).collect();
         assert_eq!(v[0], 40.0);
@@ -499,14 +518,14 @@ mod tests {
         ];
         for volume in [13, 100, 457, 999, 1201] {
             let long = volume * 3 / 10;
-            let days = split_week(volume, long, 0, &types);
+            let days = split_week(volume, long, 0, &typed(&types));
             assert_eq!(days.iter().sum::<Tenths>(), volume, "{days:?}");
             assert_eq!(days[2], 0);
             assert_eq!(days[6], long);
             assert!(days.iter().all(|d| *d <= long), "{days:?}");
         }
         let race_week = ["easy", "rest", "strides", "rest", "easy", "rest", "race"];
-        let days = split_week(722, 0, 422, &race_week);
+        let days = split_week(722, 0, 422, &typed(&race_week));
         assert_eq!(days[6], 422);
         assert_eq!(days.iter().sum::<Tenths>(), 722);
     }

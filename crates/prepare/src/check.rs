@@ -36,8 +36,8 @@ use plan_index_plan::schema::{
     WEEK_META, WEEK_PAYLOAD,
 };
 use plan_index_plan::vocab::{
-    DAYS, HORIZON_DAYS, INTENSITIES, INTENSITY_MODELS, LEVELS, MAX_DAYS, MIN_DAYS, PHASES,
-    PhaseKind, RACES, SESSION_TYPES, TOPICS, Window,
+    DAYS, HORIZON_DAYS, INTENSITIES, INTENSITY_MODELS, LEVELS, MAX_DAYS, MIN_DAYS, PHASES, Phase,
+    PhaseKind, RACES, Race, SESSION_TYPES, SessionType, TOPICS, Window,
 };
 
 /// The counts and word bounds docs/sources.md sets for the sources.
@@ -719,7 +719,7 @@ impl Checker {
         {
             self.add(file, format!("race_types must be [{}]", spec.race));
         }
-        if text(meta.get(key::PHASE)) != Some(phase) {
+        if text(meta.get(key::PHASE)) != Some(phase.as_str()) {
             self.add(file, format!("phase must be {phase}"));
         }
         if int(meta.get(key::DAYS_PER_WEEK)) != Some(spec.days) {
@@ -746,7 +746,7 @@ impl Checker {
             return None;
         }
         let race_week = spec.kind == PhaseKind::RaceWeek;
-        if phase == "taper" && race_week != (hi <= RACE_WEEK_MAX_DAYS) {
+        if phase == Phase::Taper && race_week != (hi <= RACE_WEEK_MAX_DAYS) {
             self.add(
                 file,
                 format!(
@@ -785,8 +785,12 @@ impl Checker {
             Ok(pattern) => pattern,
             Err(e) => return self.add(file, e),
         };
+        let race = match Race::parse(spec.race) {
+            Ok(race) => race,
+            Err(e) => return self.add(file, e.to_string()),
+        };
         let rules = WeekRules::of_structure(
-            spec.race,
+            race,
             spec.kind.phase(),
             spec.days,
             hi,
@@ -795,9 +799,6 @@ impl Checker {
         let window = Window { min: lo, max: hi };
         for problem in structure_rule_problems(&rules, &pattern, window) {
             self.add(file, problem);
-        }
-        if !pattern.iter().all(|t| SESSION_TYPES.contains(t)) {
-            return;
         }
         let hard = hard_day_count(&pattern);
         if int(meta.get(key::HARD_DAYS)) != Some(hard)
@@ -938,7 +939,8 @@ impl Checker {
         self.keys(file, "metadata", md, &[], &TEMPLATE_META);
         self.keys(file, "payload", pl, &[], &TEMPLATE_PAYLOAD);
         let Some(st) = text(md.get(key::SESSION_TYPE))
-            .and_then(|t| SESSION_TYPES.iter().copied().find(|s| *s == t))
+            .and_then(SessionType::parse)
+            .map(SessionType::as_str)
         else {
             self.add(
                 file,

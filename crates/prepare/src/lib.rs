@@ -143,10 +143,16 @@ pub fn prepare(
         }
         None => {}
     }
+    // The storage settings are the user's: a re-run keeps them.
     let manifest = Manifest {
         model: embedder.model_id().to_string(),
         dim: embedder.dim() as u32,
         metric: METRIC.to_string(),
+        storage: previous.as_ref().and_then(|m| m.storage.clone()),
+        collections: previous
+            .as_ref()
+            .map(|m| m.collections.clone())
+            .unwrap_or_default(),
     };
     let manifest_written =
         output::write_atomic(&out.join(MANIFEST_FILE), &output::manifest_json(&manifest)?)?;

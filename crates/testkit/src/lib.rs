@@ -12,7 +12,9 @@ use std::path::Path;
 
 use plan_index_core::BakedIndex;
 
-pub use synthetic::{XorShift, items_index, random_index, random_index_4_fields};
+pub use synthetic::{
+    XorShift, items_index, open_stored, random_index, random_index_4_fields, random_index_stored,
+};
 
 /// A 64-byte aligned chunk, so an owned blob can be laid out like the embedded one.
 #[derive(Clone, Copy)]

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use plan_index_core::BakedIndex;
 use plan_index_format::{
-    CollectionMeta, IndexMeta, ItemMeta, MetaValue, Metric, aligned_float_offset, encode_blob,
-    normalise,
+    CollectionMeta, IndexMeta, ItemMeta, MetaValue, Metric, Storage, aligned_float_offset,
+    encode_blob, normalise,
 };
 
 use crate::leak_aligned;
@@ -43,6 +43,31 @@ pub fn random_index(name: &str, n: usize, dim: usize, seed: u64) -> BakedIndex {
     random_index_with(name, n, dim, seed, |i| {
         BTreeMap::from([("group".to_string(), MetaValue::Str(format!("g{}", i % 10)))])
     })
+}
+
+/// Like [`random_index`], with the rows also stored as `storage` (compact rows baked).
+pub fn random_index_stored(
+    name: &str,
+    n: usize,
+    dim: usize,
+    seed: u64,
+    storage: Storage,
+) -> BakedIndex {
+    let mut rng = XorShift::new(seed);
+    let vectors: Vec<f32> = (0..n).flat_map(|_| rng.unit_vector(dim)).collect();
+    let items = (0..n)
+        .map(|i| ItemMeta {
+            id: format!("item-{i}"),
+            text_hash: None,
+            text: None,
+            metadata: BTreeMap::from([(
+                "group".to_string(),
+                MetaValue::Str(format!("g{}", i % 10)),
+            )]),
+            payload: None,
+        })
+        .collect();
+    open_stored(name, items, dim, vectors, storage)
 }
 
 /// Like [`random_index`], with four metadata fields per item (a string, an integer, a list
@@ -96,18 +121,26 @@ pub fn items_index(name: &str, items: Vec<ItemMeta>) -> BakedIndex {
 }
 
 fn open_items(name: &str, items: Vec<ItemMeta>, dim: usize, vectors: Vec<f32>) -> BakedIndex {
+    open_stored(name, items, dim, vectors, Storage::F32)
+}
+
+/// One collection `name` of `items` with their rows `vectors`, stored as `storage`.
+pub fn open_stored(
+    name: &str,
+    items: Vec<ItemMeta>,
+    dim: usize,
+    vectors: Vec<f32>,
+    storage: Storage,
+) -> BakedIndex {
     debug_assert_eq!(aligned_float_offset(0), 0);
     let meta = IndexMeta {
         model: "random".into(),
         dim: dim as u32,
         metric: Metric::Cosine,
-        collections: vec![CollectionMeta::new(
-            name.into(),
-            dim as u32,
-            Metric::Cosine,
-            0,
-            items,
-        )],
+        collections: vec![
+            CollectionMeta::new(name.into(), dim as u32, Metric::Cosine, 0, items)
+                .with_storage(storage),
+        ],
     };
     // A synthetic layout that fails to encode or open is a bug in this module, not bad input.
     let blob = encode_blob(&meta, &vectors).unwrap_or_else(|e| panic!("synthetic index: {e}"));

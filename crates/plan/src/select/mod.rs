@@ -8,7 +8,8 @@
 //!
 //! One module per choice: [`philosophy`] (the plan's philosophy), [`weeks`] (a structure per
 //! week and a template per day), [`knowledge`] (the passages); [`pick`] is the relaxing picker
-//! they share; `crate::meta` reads an item's metadata.
+//! they share; the candidates' constraints are read from their typed views in
+//! `crate::catalog`, decoded once per process.
 
 mod knowledge;
 mod philosophy;
@@ -17,6 +18,7 @@ mod weeks;
 
 pub(crate) use knowledge::PASSAGES;
 
+use crate::catalog::{self, Catalog, Sources};
 use crate::queries::{KNOWLEDGE, PHILOSOPHIES, SESSION_TEMPLATES, WEEK_STRUCTURES};
 use crate::request::{Mode, Resolved};
 use crate::rules;
@@ -35,6 +37,7 @@ struct Engine<'a> {
     weeks: Collection<'a>,
     templates: Collection<'a>,
     knowledge: Collection<'a>,
+    catalog: &'static Catalog,
     model_embedded: usize,
 }
 
@@ -46,7 +49,7 @@ fn filter(key: &str, value: &str) -> Filter {
 }
 
 fn collection<'a>(index: &'a BakedIndex, name: &str) -> Result<Collection<'a>, PlanError> {
-    index.collection(name).ok_or_else(|| {
+    index.collection(name)?.ok_or_else(|| {
         PlanError::IndexIncomplete(format!(
             "the baked index has no {name:?} collection (it has: {}); bake an index made by \
              `plan-index prepare`",
@@ -58,14 +61,33 @@ fn collection<'a>(index: &'a BakedIndex, name: &str) -> Result<Collection<'a>, P
 impl<'a> Engine<'a> {
     fn new(index: &'a BakedIndex) -> Result<Engine<'a>, PlanError> {
         collection(index, QUERIES_COLLECTION)?;
+        let philosophies = collection(index, PHILOSOPHIES)?;
+        let weeks = collection(index, WEEK_STRUCTURES)?;
+        let templates = collection(index, SESSION_TEMPLATES)?;
+        let sources = Sources {
+            philosophies: &philosophies,
+            structures: &weeks,
+            templates: &templates,
+        };
+        let catalog = catalog::of(index, &sources);
         Ok(Engine {
             index,
-            philosophies: collection(index, PHILOSOPHIES)?,
-            weeks: collection(index, WEEK_STRUCTURES)?,
-            templates: collection(index, SESSION_TEMPLATES)?,
+            philosophies,
+            weeks,
+            templates,
             knowledge: collection(index, KNOWLEDGE)?,
+            catalog,
             model_embedded: 0,
         })
+    }
+
+    /// The collections the catalog decodes from.
+    fn sources(&self) -> Sources<'_, 'a> {
+        Sources {
+            philosophies: &self.philosophies,
+            structures: &self.weeks,
+            templates: &self.templates,
+        }
     }
 
     /// Ranks `collection` against the text's (baked) vector under `filters`.
@@ -134,9 +156,9 @@ pub(super) fn select(
     let mut engine = Engine::new(index)?;
     let mut warnings = r.notes.clone();
     let choice = philosophy::choose(&mut engine, r, &mut warnings)?;
-    let templates = engine.templates;
+    let own_types = engine.catalog.own_types(&engine.sources(), choice.row);
     let mut planner = weeks::Planner {
-        own_types: weeks::own_types(&templates, &choice.selected.id),
+        own_types,
         engine: &mut engine,
         r,
         choice: &choice,

@@ -1,9 +1,10 @@
 //! The plan's philosophy: the one asked for (if it suits the request), else the best by
 //! similarity among those for the race, relaxing days per week, then level.
 
-use super::pick::{Soft, level_distance, list_distance, pick, range_distance};
+use super::pick::{Soft, list_distance, ordinal_distance, pick, range_distance};
 use super::{Engine, filter, selected};
-use crate::meta::{meta_int, meta_list, meta_str};
+use crate::catalog::Philosophy;
+use crate::meta::{meta_list, meta_str};
 use crate::queries::{self, philosophy_name};
 use crate::request::{Mode, Resolved};
 use crate::schema::key;
@@ -14,33 +15,32 @@ use plan_index_core::search::Hit;
 /// The chosen philosophy and the running days its weeks use.
 pub(super) struct Choice {
     pub(super) selected: Selected,
+    /// Its row in the philosophies collection.
+    pub(super) row: usize,
     pub(super) name: String,
     pub(super) days_per_week: i64,
     pub(super) max_hard_days: i64,
 }
 
-fn unsuitable_reasons(item: &Item<'_>, r: &Resolved) -> Vec<String> {
+/// Why philosophy `view` (the typed view of `item`) does not fit; the messages list what the
+/// item's metadata says, as written.
+fn unsuitable_reasons(view: &Philosophy, item: &Item<'_>, r: &Resolved) -> Vec<String> {
     let mut reasons = Vec::new();
-    let races = meta_list(item, key::RACE_TYPES);
-    if list_distance(races, r.race.as_str()) != 0 {
+    if list_distance(view.races, r.race) != 0 {
         reasons.push(format!(
             "it does not support race {} (it supports: {})",
             r.race,
-            races.join(", ")
+            meta_list(item, key::RACE_TYPES).join(", ")
         ));
     }
-    let levels = meta_list(item, key::LEVELS);
-    if list_distance(levels, r.level.as_str()) != 0 {
+    if list_distance(view.levels, r.level) != 0 {
         reasons.push(format!(
             "it does not suit level {} (it suits: {})",
             r.level,
-            levels.join(", ")
+            meta_list(item, key::LEVELS).join(", ")
         ));
     }
-    let (min, max) = (
-        meta_int(item, key::MIN_DAYS_PER_WEEK),
-        meta_int(item, key::MAX_DAYS_PER_WEEK),
-    );
+    let (min, max) = (view.min_days, view.max_days);
     if range_distance(r.days_per_week, min, max) != 0 {
         reasons.push(format!(
             "it does not support {} days per week (it supports {} to {})",
@@ -72,10 +72,8 @@ pub(super) fn choose(
         ))
     })?;
     let item = &coll.item(hit.row);
-    let days = match (
-        meta_int(item, key::MIN_DAYS_PER_WEEK),
-        meta_int(item, key::MAX_DAYS_PER_WEEK),
-    ) {
+    let view = engine.catalog.philosophy(&engine.sources(), hit.row);
+    let days = match (view.min_days, view.max_days) {
         (Some(min), Some(max)) if r.mode == Mode::Strict && min <= max => {
             r.days_per_week.clamp(min, max)
         }
@@ -89,8 +87,9 @@ pub(super) fn choose(
     }
     Ok(Choice {
         name: philosophy_name(item.id, meta_str(item, key::NAME)).to_string(),
-        max_hard_days: meta_int(item, key::MAX_HARD_DAYS).unwrap_or(2),
+        max_hard_days: view.max_hard_days.unwrap_or(2),
         selected: selected(&coll, hit, &text),
+        row: hit.row,
         days_per_week: days,
     })
 }
@@ -108,7 +107,8 @@ fn requested_philosophy(
             id: id.to_string(),
             known: coll.items().map(|i| i.id).collect::<Vec<_>>().join(", "),
         })?;
-    let reasons = unsuitable_reasons(&coll.item(row), r);
+    let view = engine.catalog.philosophy(&engine.sources(), row);
+    let reasons = unsuitable_reasons(&view, &coll.item(row), r);
     if !reasons.is_empty() {
         return Err(PlanError::UnsuitablePhilosophy {
             id: id.to_string(),
@@ -133,14 +133,8 @@ fn best_philosophy(
         &[filter(key::RACE_TYPES, r.race.as_str())],
         coll.len(),
     )?;
-    let days = |item: &Item<'_>| {
-        range_distance(
-            r.days_per_week,
-            meta_int(item, key::MIN_DAYS_PER_WEEK),
-            meta_int(item, key::MAX_DAYS_PER_WEEK),
-        )
-    };
-    let level = |item: &Item<'_>| level_distance(item, r.level);
+    let days = |p: &Philosophy| range_distance(r.days_per_week, p.min_days, p.max_days);
+    let level = |p: &Philosophy| ordinal_distance(p.levels, r.level);
     let soft = [
         Soft {
             name: "days per week",
@@ -151,7 +145,9 @@ fn best_philosophy(
             distance: &level,
         },
     ];
-    let Some((hit, relaxed)) = pick(&coll, &hits, &|_| true, &soft, &|_| 0) else {
+    let (catalog, sources) = (engine.catalog, engine.sources());
+    let view = |row: usize| catalog.philosophy(&sources, row);
+    let Some((hit, relaxed)) = pick(&hits, &view, &|_| true, &soft, &|_| 0) else {
         return Ok(None);
     };
     if relaxed.contains(&"level") {

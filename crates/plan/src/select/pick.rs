@@ -1,44 +1,41 @@
 //! The relaxing picker every choice shares, and the distances its soft constraints measure.
+//! Candidates are typed views (`crate::catalog`), so a distance is a comparison of enums and
+//! numbers, not of metadata strings.
 
-use crate::meta::meta_list;
-use crate::schema::key;
-use crate::vocab::{LEVELS, Level};
+use crate::catalog::{Set, Vocab};
 use plan_index_core::search::Hit;
-use plan_index_core::{Collection, Item, StrList};
 
 /// Distance for a constraint on metadata the item lacks.
 pub(super) const MISSING: i64 = 1_000;
 
+/// Most soft constraints a choice has (the picker keeps their distances in an array).
+const MAX_SOFT: usize = 4;
+
 /// A constraint that may be relaxed: 0 when the item meets it, else how far it is off.
-pub(super) struct Soft<'f> {
+pub(super) struct Soft<'f, T> {
     pub(super) name: &'static str,
-    pub(super) distance: &'f dyn Fn(&Item<'_>) -> i64,
+    pub(super) distance: &'f dyn Fn(&T) -> i64,
 }
 
-/// 0 when the list holds `value`, else the smallest distance in `order` to a listed value.
-pub(super) fn ordinal_distance<'s>(
-    list: impl IntoIterator<Item = &'s str>,
-    value: &str,
-    order: &[&str],
-) -> i64 {
-    let at = |v: &str| order.iter().position(|o| *o == v).map(|i| i as i64);
-    let Some(want) = at(value) else {
-        return MISSING;
-    };
-    list.into_iter()
-        .filter_map(at)
-        .map(|i| (i - want).abs())
-        .min()
-        .unwrap_or(MISSING)
+/// 0 when the set holds `value`, else the smallest distance in vocabulary order to a member;
+/// [`MISSING`] for an empty set.
+pub(super) fn ordinal_distance<V: Vocab + PartialEq>(set: Set<V>, value: V) -> i64 {
+    set.nearest(value).unwrap_or(MISSING)
 }
 
-/// How far `level` is from the levels an item lists (0 when listed).
-pub(super) fn level_distance(item: &Item<'_>, level: Level) -> i64 {
-    ordinal_distance(meta_list(item, key::LEVELS).iter(), level.as_str(), &LEVELS)
+/// 0 when `have` is `value`, else their distance in vocabulary order; [`MISSING`] for none.
+pub(super) fn one_distance<V: Vocab + PartialEq>(have: Option<V>, value: V) -> i64 {
+    let mut set = Set::default();
+    match have {
+        Some(v) => set.insert(v),
+        None => return MISSING,
+    }
+    ordinal_distance(set, value)
 }
 
-pub(super) fn list_distance(list: StrList<'_>, value: &str) -> i64 {
-    if list.contains(value) { 0 } else { 1 }
+/// 0 when the set holds `value`, else 1.
+pub(super) fn list_distance<V: Vocab + PartialEq>(set: Set<V>, value: V) -> i64 {
+    if set.contains(value) { 0 } else { 1 }
 }
 
 pub(super) fn range_distance(value: i64, min: Option<i64>, max: Option<i64>) -> i64 {
@@ -51,18 +48,20 @@ pub(super) fn range_distance(value: i64, min: Option<i64>, max: Option<i64>) -> 
 }
 
 /// The best candidate under `hard` and `soft` (relaxing from the end), then `prefer` (lower
-/// first), then rank. Returns the hit and the constraints it does not meet.
-pub(super) fn pick(
-    coll: &Collection<'_>,
+/// first), then rank. `view` gives the typed view of a row. Returns the hit and the
+/// constraints it does not meet.
+pub(super) fn pick<T>(
     hits: &[Hit],
-    hard: &dyn Fn(&Item<'_>) -> bool,
-    soft: &[Soft<'_>],
-    prefer: &dyn Fn(&Item<'_>) -> i64,
+    view: &dyn Fn(usize) -> T,
+    hard: &dyn Fn(&T) -> bool,
+    soft: &[Soft<'_, T>],
+    prefer: &dyn Fn(&T) -> i64,
 ) -> Option<(Hit, Vec<&'static str>)> {
-    let candidates: Vec<(usize, Item<'_>)> = hits
+    debug_assert!(soft.len() <= MAX_SOFT);
+    let candidates: Vec<(usize, T)> = hits
         .iter()
         .enumerate()
-        .map(|(rank, h)| (rank, coll.item(h.row)))
+        .map(|(rank, h)| (rank, view(h.row)))
         .filter(|(_, item)| hard(item))
         .collect();
     for kept in (0..=soft.len()).rev() {
@@ -71,16 +70,20 @@ pub(super) fn pick(
             .iter()
             .filter(|(_, item)| active.iter().all(|s| (s.distance)(item) == 0))
             .min_by_key(|(rank, item)| {
-                let off: Vec<i64> = relaxed.iter().map(|s| (s.distance)(item)).collect();
+                // Unused slots stay 0 for every candidate, so arrays compare as the lists would.
+                let mut off = [0i64; MAX_SOFT];
+                for (slot, s) in off.iter_mut().zip(relaxed) {
+                    *slot = (s.distance)(item);
+                }
                 (off, prefer(item), *rank)
             });
-        if let Some(&(rank, item)) = best {
+        if let Some((rank, item)) = best {
             let broken = relaxed
                 .iter()
-                .filter(|s| (s.distance)(&item) != 0)
+                .filter(|s| (s.distance)(item) != 0)
                 .map(|s| s.name)
                 .collect();
-            return Some((hits[rank], broken));
+            return Some((hits[*rank], broken));
         }
     }
     None
@@ -88,28 +91,26 @@ pub(super) fn pick(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::meta::{meta_int, meta_str};
-    use crate::vocab::PHASES;
-    use plan_index_core::{ItemMeta, MetaValue};
+    use crate::vocab::Phase;
 
-    fn item(id: &str, phase: &str, days: i64) -> ItemMeta {
-        let metadata = BTreeMap::from([
-            ("phase".to_string(), MetaValue::Str(phase.into())),
-            ("days_per_week".to_string(), MetaValue::Int(days)),
-        ]);
-        ItemMeta {
-            id: id.into(),
-            text_hash: None,
-            text: None,
-            metadata,
-            payload: None,
+    /// A candidate with a phase and running days, as a week structure's view has.
+    #[derive(Clone, Copy)]
+    struct View {
+        id: &'static str,
+        phase: Option<Phase>,
+        days: Option<i64>,
+    }
+
+    fn item(id: &'static str, phase: &str, days: i64) -> View {
+        View {
+            id,
+            phase: Phase::parse(phase),
+            days: Some(days),
         }
     }
 
-    fn choose(items: &[ItemMeta], phase: &str, days: i64) -> (String, Vec<&'static str>) {
+    fn choose(items: &[View], phase: &str, days: i64) -> (String, Vec<&'static str>) {
         // Hits in rank order: the items' own order, so rank 0 scores best.
         let hits: Vec<Hit> = (0..items.len())
             .map(|row| Hit {
@@ -117,13 +118,11 @@ mod tests {
                 score: 1.0 - row as f32 / 10.0,
             })
             .collect();
-        let index = plan_index_testkit::items_index("c", items.to_vec());
-        let Some(coll) = index.collection("c") else {
-            panic!("the test index has collection c");
+        let Some(phase) = Phase::parse(phase) else {
+            panic!("{phase} is a phase");
         };
-        let phase_d = |i: &Item<'_>| ordinal_distance(meta_str(i, "phase"), phase, &PHASES);
-        let days_d =
-            |i: &Item<'_>| meta_int(i, "days_per_week").map_or(MISSING, |d| (d - days).abs());
+        let phase_d = |i: &View| one_distance(i.phase, phase);
+        let days_d = |i: &View| i.days.map_or(MISSING, |d| (d - days).abs());
         let soft = [
             Soft {
                 name: "phase",
@@ -134,8 +133,9 @@ mod tests {
                 distance: &days_d,
             },
         ];
-        let (hit, relaxed) = pick(&coll, &hits, &|_| true, &soft, &|_| 0).expect("a pick");
-        (coll.item(hit.row).id.to_string(), relaxed)
+        let view = |row: usize| items[row];
+        let (hit, relaxed) = pick(&hits, &view, &|_| true, &soft, &|_| 0).expect("a pick");
+        (items[hit.row].id.to_string(), relaxed)
     }
 
     #[test]

@@ -1,39 +1,39 @@
 //! A week structure for every week and a session template for every day, with the searches
 //! that cannot change within a plan memoised.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::philosophy::Choice;
 use super::pick::{
-    MISSING, Soft, level_distance, list_distance, ordinal_distance, pick, range_distance,
+    MISSING, Soft, list_distance, one_distance, ordinal_distance, pick, range_distance,
 };
 use super::{Engine, filter, selected};
-use crate::meta::{meta_int, meta_list, meta_str};
+use crate::catalog::{Owner, Set, Structure, Template};
 use crate::queries;
 use crate::request::{Mode, Resolved};
 use crate::rules::pattern_of;
 use crate::schema::key;
-use crate::vocab::{DAYS, HORIZON_DAYS, Level, PHASES, PhaseKind, days_to_race};
+use crate::vocab::{DAYS, HORIZON_DAYS, Level, Phase, PhaseKind, SessionType, days_to_race};
 use crate::{Day, PlanError, Selected, Week};
 use plan_index_core::search::{Filter, Hit};
-use plan_index_core::{Collection, Item};
 
 /// Per-plan memo of searches and template choices.
 #[derive(Default)]
 pub(super) struct Memo {
     week_hits: HashMap<PhaseKind, Vec<Hit>>,
     structures: HashMap<(usize, PhaseKind), Arc<Selected>>,
-    templates: HashMap<(String, &'static str), Option<Arc<Selected>>>,
-    template_hits: HashMap<String, Vec<Hit>>,
-    template_items: HashMap<(usize, String), Arc<Selected>>,
+    templates: HashMap<(SessionType, Phase), Option<Arc<Selected>>>,
+    template_hits: HashMap<SessionType, Vec<Hit>>,
+    template_items: HashMap<(usize, SessionType), Arc<Selected>>,
 }
 
 pub(super) struct Planner<'e, 'a> {
     pub(super) engine: &'e mut Engine<'a>,
     pub(super) r: &'e Resolved,
     pub(super) choice: &'e Choice,
-    pub(super) own_types: HashSet<&'a str>,
+    /// The session types the chosen philosophy has templates of.
+    pub(super) own_types: Set<SessionType>,
     pub(super) memo: Memo,
     pub(super) warnings: Vec<String>,
 }
@@ -50,7 +50,7 @@ impl Planner<'_, '_> {
             let template = self.template(session_type, kind.phase(), week, day)?;
             days.push(Day {
                 day,
-                session_type: session_type.to_string(),
+                session_type,
                 template,
                 detail: Default::default(),
             });
@@ -64,7 +64,6 @@ impl Planner<'_, '_> {
             detail: Default::default(),
         })
     }
-
     fn structure(
         &mut self,
         week: i64,
@@ -141,36 +140,31 @@ impl Planner<'_, '_> {
         };
         let days = choice.days_per_week.to_string();
         let narrow = [vec![filter(key::DAYS_PER_WEEK, &days)], wide()].concat();
-        let hits = self.week_hits(kind, text, narrow, coll.len())?;
-        if let Some(exact) = pick_structure(
-            &coll,
-            hits,
-            kind.phase(),
-            dtr,
-            (r.level, choice.days_per_week),
-        )
-        .filter(|(_, relaxed)| relaxed.is_empty())
+        let hits = self.week_hits(kind, text, narrow, coll.len())?.to_vec();
+        let engine = &*self.engine;
+        let (catalog, sources) = (engine.catalog, engine.sources());
+        let view = |row: usize| catalog.structure(&sources, row);
+        let want = (kind.phase(), dtr, r.level, choice.days_per_week);
+        if let Some(exact) =
+            pick_structure(&hits, &view, want).filter(|(_, relaxed)| relaxed.is_empty())
         {
             return Ok(Some(exact));
         }
         let hits = self.engine.rank(&coll, text, &wide(), coll.len())?;
-        Ok(pick_structure(
-            &coll,
-            &hits,
-            kind.phase(),
-            dtr,
-            (r.level, choice.days_per_week),
-        ))
+        let engine = &*self.engine;
+        let (catalog, sources) = (engine.catalog, engine.sources());
+        let view = |row: usize| catalog.structure(&sources, row);
+        Ok(pick_structure(&hits, &view, want))
     }
 
     fn template(
         &mut self,
-        session_type: &str,
-        phase: &'static str,
+        session_type: SessionType,
+        phase: Phase,
         week: i64,
         day: &str,
     ) -> Result<Option<Arc<Selected>>, PlanError> {
-        let key = (session_type.to_string(), phase);
+        let key = (session_type, phase);
         if let Some(found) = self.memo.templates.get(&key) {
             return Ok(found.clone());
         }
@@ -179,11 +173,11 @@ impl Planner<'_, '_> {
             let shared = self
                 .memo
                 .template_items
-                .entry((hit.row, session_type.to_string()))
+                .entry((hit.row, session_type))
                 .or_insert_with(|| Arc::new(selected(&coll, hit, &text)));
             Arc::clone(shared)
         });
-        if found.is_none() && session_type != "rest" {
+        if found.is_none() && session_type != SessionType::Rest {
             self.warnings.push(format!(
                 "week {week} {day}: the index has no {session_type} template; the day has none"
             ));
@@ -194,37 +188,39 @@ impl Planner<'_, '_> {
 
     fn find_template(
         &mut self,
-        session_type: &str,
-        phase: &'static str,
+        session_type: SessionType,
+        phase: Phase,
     ) -> Result<Option<(Hit, String)>, PlanError> {
         let (r, choice) = (self.r, self.choice);
         let coll = self.engine.templates;
         let owner = queries::template_owner(&choice.name, self.own_types.contains(session_type));
         let text = queries::template_query(owner, session_type, r.race.as_str());
-        let hits = match self.memo.template_hits.get(session_type) {
+        let hits = match self.memo.template_hits.get(&session_type) {
             Some(hits) => hits.clone(),
             None => {
                 let (filters, k) = match r.mode {
                     Mode::Semantic => (Vec::new(), 1),
-                    Mode::Strict => (vec![filter(key::SESSION_TYPE, session_type)], coll.len()),
+                    Mode::Strict => (
+                        vec![filter(key::SESSION_TYPE, session_type.as_str())],
+                        coll.len(),
+                    ),
                 };
                 let hits = self.engine.rank(&coll, &text, &filters, k)?;
-                self.memo
-                    .template_hits
-                    .insert(session_type.to_string(), hits.clone());
+                self.memo.template_hits.insert(session_type, hits.clone());
                 hits
             }
         };
         if r.mode == Mode::Semantic {
             return Ok(hits.first().map(|h| (*h, text)));
         }
-        let philosophy = choice.selected.id.as_str();
-        let own_or_generic =
-            |i: &Item<'_>| meta_str(i, key::PHILOSOPHY_ID).is_none_or(|p| p == philosophy);
-        let race_d = |i: &Item<'_>| list_distance(meta_list(i, key::RACE_TYPES), r.race.as_str());
-        let phase_d =
-            |i: &Item<'_>| ordinal_distance(meta_list(i, key::PHASES).iter(), phase, &PHASES);
-        let level_d = |i: &Item<'_>| level_distance(i, r.level);
+        let own_or_generic = |t: &Template| match t.owner {
+            Owner::Generic => true,
+            Owner::Philosophy(row) => row == choice.row,
+            Owner::Unknown => false,
+        };
+        let race_d = |t: &Template| list_distance(t.races, r.race);
+        let phase_d = |t: &Template| ordinal_distance(t.phases, phase);
+        let level_d = |t: &Template| ordinal_distance(t.levels, r.level);
         let soft = [
             Soft {
                 name: "race",
@@ -239,8 +235,10 @@ impl Planner<'_, '_> {
                 distance: &level_d,
             },
         ];
-        let generic_last = |i: &Item<'_>| i64::from(meta_str(i, key::PHILOSOPHY_ID).is_none());
-        let Some((hit, relaxed)) = pick(&coll, &hits, &own_or_generic, &soft, &generic_last) else {
+        let generic_last = |t: &Template| i64::from(t.owner == Owner::Generic);
+        let (catalog, sources) = (self.engine.catalog, self.engine.sources());
+        let view = |row: usize| catalog.template(&sources, row);
+        let Some((hit, relaxed)) = pick(&hits, &view, &own_or_generic, &soft, &generic_last) else {
             return Ok(None);
         };
         if !relaxed.is_empty() {
@@ -257,23 +255,14 @@ impl Planner<'_, '_> {
 
 /// The week structure among `hits` for this phase, days to race, level and days per week.
 fn pick_structure(
-    coll: &Collection<'_>,
     hits: &[Hit],
-    phase: &str,
-    dtr: i64,
-    (level, days): (Level, i64),
+    view: &dyn Fn(usize) -> Structure,
+    (phase, dtr, level, days): (Phase, i64, Level, i64),
 ) -> Option<(Hit, Vec<&'static str>)> {
-    let phase_d = |i: &Item<'_>| ordinal_distance(meta_str(i, key::PHASE), phase, &PHASES);
-    let days_d =
-        |i: &Item<'_>| meta_int(i, key::DAYS_PER_WEEK).map_or(MISSING, |d| (d - days).abs());
-    let dtr_d = |i: &Item<'_>| {
-        range_distance(
-            dtr,
-            meta_int(i, key::DAYS_TO_RACE_MIN),
-            meta_int(i, key::DAYS_TO_RACE_MAX),
-        )
-    };
-    let level_d = |i: &Item<'_>| level_distance(i, level);
+    let phase_d = |s: &Structure| one_distance(s.phase, phase);
+    let days_d = |s: &Structure| s.days_per_week.map_or(MISSING, |d| (d - days).abs());
+    let dtr_d = |s: &Structure| range_distance(dtr, s.days_to_race_min, s.days_to_race_max);
+    let level_d = |s: &Structure| ordinal_distance(s.levels, level);
     let soft = [
         Soft {
             name: "phase",
@@ -292,13 +281,5 @@ fn pick_structure(
             distance: &level_d,
         },
     ];
-    pick(coll, hits, &|_| true, &soft, &|_| 0)
-}
-
-pub(super) fn own_types<'a>(templates: &Collection<'a>, philosophy: &str) -> HashSet<&'a str> {
-    templates
-        .items()
-        .filter(|i| meta_str(i, key::PHILOSOPHY_ID) == Some(philosophy))
-        .filter_map(|i| meta_str(&i, key::SESSION_TYPE))
-        .collect()
+    pick(hits, view, &|_| true, &soft, &|_| 0)
 }
