@@ -11,6 +11,10 @@
 //! through the bus is compared as JSON; the entry the function put on the bus holds the same
 //! bytes as its queue message (`Publisher::publish` sends one encoded detail to both), which
 //! the queue comparison covers.
+//!
+//! About 2 s once built (moto and the emulator start once). The CLI compared is the
+//! `plan-index` next to this binary: run alone (`--test lambda_carriers`), rebuild it first
+//! (`cargo build --release -p plan-index-cli`), or a stale one differs in `index_hash`.
 
 #[path = "lambda_common/emulator.rs"]
 mod emulator;
