@@ -147,7 +147,7 @@ def cases(collection, vector, like):
                     http_v2(path, body, method, domain="abc.lambda-url.us-east-1.on.aws"), "http"))
         try:
             value = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             value = None
         action = "plan" if plan else "search"
         if isinstance(value, dict):

@@ -238,7 +238,10 @@ async fn dispatch(
     let text = &*text.text;
     match (event.source, format) {
         (_, Some(format)) => http_event(index, ctx, text, format),
-        (Source::Direct, _) => direct(index, ctx, text, event.action.as_deref().unwrap_or("")),
+        (Source::Direct, _) => match &event.refusal {
+            Some(e) => refuse(ctx, event, None, e.clone()),
+            None => direct(index, ctx, text, event.action.as_deref().unwrap_or("")),
+        },
         (Source::Sqs, _) => {
             let (response, stats) = events::sqs(index, ctx, text).await;
             let status = if stats.failed == 0 { 200 } else { 207 };
