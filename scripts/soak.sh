@@ -2,21 +2,23 @@
 # Soak: the release binary under `cargo lambda watch` (scripts/emulator.py), N mixed
 # invocations (health, search by vector/text/like, plans, SQS batches with bad records), RSS
 # sampled every 5,000; prints invocations/s, p50/p99 of the handler's own durations (its
-# `duration_us` log field) and RSS growth after warm-up. Not in CI (too long).
+# `duration_us` log field), RSS growth after warm-up, and that one process (one pid) served
+# every invocation. Not in CI (too long). The client and the emulator share a core with the
+# function unless SOAK_CPUS says otherwise (taskset list, default "1").
 #   bash scripts/soak.sh [N]        (default 100000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n="${1:-100000}"
 export PATH="$PWD/.venv/bin:/work/main/.venv/bin:$PATH"
-cargo build --release -q --bin plan-index-lambda
-cargo build --release -q -p plan-index-cli
-python3 - "$n" <<'PY'
+# The binaries as `cargo test --workspace` builds them (the same features, so a warm target
+# directory stays warm; `cargo build --bin` alone would rebuild the AWS SDK).
+cargo test --release --workspace --no-run -q
+exec taskset -c "${SOAK_CPUS:-1}" python3 - "$n" <<'PY'
 import json, sys, time, subprocess
 sys.path.insert(0, "scripts")
 from emulator import Emulator
 
 n = int(sys.argv[1])
-inspect = json.loads(subprocess.check_output(["target/release/plan-index", "inspect", "--json"]))
 def like_id():
     out = json.loads(subprocess.check_output(
         ["target/release/plan-index", "search", "knowledge", "--text", "taper", "--k", "1", "--json"]))
@@ -42,8 +44,13 @@ def rss_kib(pid):
 
 with Emulator() as emu:
     emu.spawn(["target/release/plan-index-lambda"], env=emu.function_env())
-    status, vec_reply = emu.invoke({"action": "search", "collection": "knowledge", "like": like, "k": 1})
+    pid = emu.function.pid
+    # A fixed unit vector of the index's dimension.
+    dim = emu.invoke({"action": "health"})[1]["dim"]
+    vector = [1.0 / dim ** 0.5] * dim
     mix = [
+        {"action": "search", "collection": "knowledge", "vector": vector, "k": 5},
+        http("/v1/search", {"collection": "knowledge", "vector": [vector, vector], "k": 3}),
         {"action": "health"},
         http("/health", method="GET"),
         {"action": "search", "collection": "knowledge", "like": like, "k": 5},
@@ -59,6 +66,8 @@ with Emulator() as emu:
         code, _ = emu.invoke_raw(payloads[i % len(payloads)])
         if code not in (200,):
             raise SystemExit(f"invocation {i} answered {code}")
+        if emu.function.poll() is not None or emu.function.pid != pid:
+            raise SystemExit(f"the function process {pid} ended at invocation {i}")
         if i % 5000 == 0:
             samples.append((i, rss_kib(emu.function.pid)))
     elapsed = time.perf_counter() - started
@@ -72,4 +81,5 @@ with Emulator() as emu:
     print(f"soak: handler duration p50 {p(0.5):.0f} us, p99 {p(0.99):.0f} us ({len(durations)} logged)")
     print("soak: RSS KiB by invocation: " + ", ".join(f"{i}:{r}" for i, r in samples))
     print(f"soak: RSS growth after warm-up (invocation 5,000 to the end): {samples[-1][1] - warm:+d} KiB")
+    print(f"soak: one process served all {n}: pid {pid}, still running: {emu.function.poll() is None}")
 PY

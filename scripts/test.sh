@@ -28,6 +28,7 @@ step "format and lints"
 cargo fmt --all --check
 cargo clippy --release --workspace --all-targets -- -D warnings
 cargo clippy --release --workspace --all-targets --no-default-features --features plan-index/lambda -- -D warnings
+cargo clippy --release --workspace --all-targets --features plan-index/fault-injection -- -D warnings
 
 log=target/test-results.log
 mkdir -p target && : > "$log"
@@ -35,6 +36,9 @@ mkdir -p target && : > "$log"
 step "tests"
 cargo test --release --workspace 2>&1 | tee -a "$log"
 bash scripts/validate-template.sh
+
+step "the outside tester's campaign, one pass: odd payloads on every carrier (release binary, emulator)"
+python3 scripts/campaign.py --quick | tee -a "$log"
 
 step "fuzz targets, stable form (proptest over the fuzz/ bodies; scripts/fuzz.sh for cargo-fuzz)"
 FUZZ_CASES=256 cargo test --release --test fuzz_stable 2>&1 | tee -a "$log"
@@ -61,5 +65,5 @@ bash scripts/test-arm64.sh | tee -a "$log"
 echo "build-lambda.sh + test-arm64.sh: $((SECONDS - t0)) s"
 
 # One closing line over every runner above (pipefail already stopped on any failure).
-awk '/^test result:/ {p += $4; f += $6} /^reference: / {p += $2; f += $4} /^arm64: / {p += $2; f += $4} /^api: / {p += $2; f += $4}
+awk '/^test result:/ {p += $4; f += $6} /^reference: / {p += $2; f += $4} /^arm64: / {p += $2; f += $4} /^api: / {p += $2; f += $4} /^campaign-result: / {p += $2; f += $4}
      END {printf "summary: %d passed, %d failed\n", p, f}' "$log"

@@ -305,6 +305,28 @@ async fn direct_invocations() {
     assert_eq!(bad["error"]["code"], "dimension_mismatch");
     let unknown = call(json!({"action": "dance"})).await.expect("answered");
     assert_eq!(unknown["error"]["code"], "unknown_action");
+    // An action that is not a string is still a direct invocation: answered, not a function
+    // error.
+    let typed = call(json!({"action": 5})).await.expect("answered");
+    assert_eq!(typed["error"]["code"], "unknown_action");
+    assert!(
+        typed["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("must be a string")),
+        "{typed}"
+    );
+}
+
+#[tokio::test]
+async fn an_http_event_without_a_method_gets_an_http_answer() {
+    let event = json!({"version": "2.0", "rawPath": "/v1/search",
+                       "requestContext": {"http": {}}, "body": "{}"});
+    assert_eq!(source(&event), Source::HttpApi);
+    let response = call(event).await.expect("HTTP events always answer");
+    let (status, _, body) = parts(&response);
+    assert!((400..500).contains(&status), "{status} {body}");
+    assert!(body["error"]["code"].is_string(), "{body}");
+    assert_still_serving().await;
 }
 
 #[tokio::test]

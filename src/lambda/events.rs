@@ -84,7 +84,7 @@ fn answer(
         result: encode_raw(&reply)?,
     };
     let detail = encode_raw(&detail)?;
-    budget.check_encoded(detail.get())?;
+    action::check_encoded(&reply, detail.get(), &budget)?;
     Ok(Outcome {
         detail_type,
         detail,

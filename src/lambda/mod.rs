@@ -238,7 +238,10 @@ async fn dispatch(
     let text = &*text.text;
     match (event.source, format) {
         (_, Some(format)) => http_event(index, ctx, text, format),
-        (Source::Direct, _) => direct(index, ctx, text, event.action.as_deref().unwrap_or("")),
+        (Source::Direct, _) => match &event.refusal {
+            Some(e) => refuse(ctx, event, None, e.clone()),
+            None => direct(index, ctx, text, event.action.as_deref().unwrap_or("")),
+        },
         (Source::Sqs, _) => {
             let (response, stats) = events::sqs(index, ctx, text).await;
             let status = if stats.failed == 0 { 200 } else { 207 };
@@ -348,7 +351,7 @@ fn http_answer(
         },
         _ => (encode(&reply)?, "application/json"),
     };
-    budget.check_encoded(&body)?;
+    action::check_encoded(&reply, &body, &budget)?;
     Ok((body, content_type, search_us))
 }
 
@@ -367,7 +370,7 @@ fn direct(index: &BakedIndex, ctx: &Context<'_>, text: &str, name: &str) -> Disp
             &budget,
         )?;
         let raw = encode_raw(&reply)?;
-        budget.check_encoded(raw.get())?;
+        action::check_encoded(&reply, raw.get(), &budget)?;
         Ok((raw, reply.search_us()))
     });
     match answered {

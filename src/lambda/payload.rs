@@ -200,12 +200,11 @@ pub fn classify(text: &str) -> Event<'_> {
     }
     if let Some(context) = shape.request_context.filter(|c| is_object(c)) {
         let context: Option<ContextShape<'_>> = skim(context);
-        let method = context
-            .as_ref()
-            .and_then(|c| c.http)
-            .and_then(skim::<HttpShape<'_>>)
-            .and_then(|h| h.method);
-        if is_string(method) {
+        let http = context.as_ref().and_then(|c| c.http);
+        let method = http.and_then(skim::<HttpShape<'_>>).and_then(|h| h.method);
+        // An `http` context is a payload 2.0 event even without a usable method: it is
+        // answered as one (an `invalid_event` response), never as a function error.
+        if is_string(method) || http.is_some_and(is_object) {
             let domain = context.and_then(|c| c.domain_name).and_then(string);
             return event(if domain.is_some_and(|d| d.contains(".lambda-url.")) {
                 Source::FunctionUrl
@@ -218,11 +217,26 @@ pub fn classify(text: &str) -> Event<'_> {
         }
         return unknown(unsupported_object(text, ""));
     }
-    if let Some(name) = shape.action.filter(|a| is_string(Some(a))).and_then(string) {
-        return Event {
-            source: Source::Direct,
-            action: Some(name),
-            refusal: None,
+    if let Some(action) = shape.action {
+        // A direct invocation names its action; one that is not a string is answered as a
+        // direct error, not a function error.
+        return match string(action).filter(|_| is_string(Some(action))) {
+            Some(name) => Event {
+                source: Source::Direct,
+                action: Some(name),
+                refusal: None,
+            },
+            None => Event {
+                source: Source::Direct,
+                action: None,
+                refusal: Some(ApiError::new(
+                    Code::UnknownAction,
+                    format!(
+                        "\"action\" must be a string, got {}",
+                        action::text_type(action.get().as_bytes())
+                    ),
+                )),
+            },
         };
     }
     unknown(unsupported_object(text, ""))

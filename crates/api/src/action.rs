@@ -154,6 +154,12 @@ pub fn run<'a>(
 
 /// [`run`], with a search refused up front when its reply could exceed `budget` (the
 /// function's carriers; see [`search::check_reply`]).
+///
+/// A plan is not refused up front: its bound (`plan_index_plan::bound`) is a proven upper
+/// bound but 2.8-4.3x the encoded plan (tests/plan_bound.rs), so refusing on it would refuse
+/// 16-week plans that fit a 256 KB message. A plan's work and size are small and bounded by the
+/// request (at most 30 weeks of seven days), so the plan is made and its encoded reply is the
+/// authority ([`check_encoded`], which every carrier calls).
 pub fn run_within<'a>(
     index: &'a BakedIndex,
     runtime: Runtime<'a>,
@@ -168,6 +174,39 @@ pub fn run_within<'a>(
         }
         other => run(index, runtime, other),
     }
+}
+
+/// Refuses `reply`, encoded as `text` for its carrier, when it exceeds `budget`: the final
+/// check after encoding, the authority for every reply (the up-front checks only spare work).
+/// A plan's refusal says how many weeks would about fit (its weeks weigh about the same each).
+pub fn check_encoded(
+    reply: &Reply<'_>,
+    text: &str,
+    budget: &search::ReplyBudget,
+) -> Result<(), ApiError> {
+    let Err(refused) = budget.check_encoded(text) else {
+        return Ok(());
+    };
+    let Reply::Plan(plan) = reply else {
+        return Err(refused);
+    };
+    let bytes = budget.cost(text);
+    let weeks = plan.weeks.len();
+    let about = weeks * budget.max_bytes / bytes.max(1);
+    let fewer = if about >= usize::try_from(plan::vocab::MIN_WEEKS).unwrap_or(4) {
+        format!(
+            "ask for a shorter plan (about {about} weeks would fit) or fewer running days per week"
+        )
+    } else {
+        "ask for fewer running days per week (even the shortest plan may not fit)".to_string()
+    };
+    Err(ApiError::new(
+        Code::ReplyTooLarge,
+        format!(
+            "this {weeks}-week plan is {bytes} bytes, over the {} bytes {} may return; {fewer}",
+            budget.max_bytes, budget.carrier
+        ),
+    ))
 }
 
 /// The top-level `openapi.yaml` as compact JSON, converted at build time (crates/api/build.rs).

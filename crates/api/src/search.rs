@@ -325,12 +325,21 @@ impl ReplyBudget {
 
     /// `text`'s size on this carrier.
     pub fn cost(&self, text: &str) -> usize {
-        let escapes = if self.escaped {
-            text.bytes().filter(|b| matches!(b, b'"' | b'\\')).count()
+        if self.escaped {
+            plan_index_plan::bound::escaped_len(text)
         } else {
-            0
+            text.len()
+        }
+    }
+
+    /// Whether a reply bounded by `size` (see `plan_index_plan::bound`) fits.
+    pub fn fits(&self, size: plan_index_plan::bound::Size) -> bool {
+        let bytes = if self.escaped {
+            size.escaped
+        } else {
+            size.plain
         };
-        text.len() + escapes
+        bytes <= self.max_bytes
     }
 }
 
@@ -342,31 +351,13 @@ const QUERY_ENVELOPE: usize = 16;
 const SCORE_SLACK: usize = 12;
 
 /// The largest encoded result of a collection (plain and escaped), computed once per process.
-fn largest_result(collection: &Collection<'_>, index_hash: &str) -> (usize, usize) {
-    use std::sync::Mutex;
-    type Sizes = Vec<((String, String), (usize, usize))>;
-    static SIZES: Mutex<Sizes> = Mutex::new(Vec::new());
-    let key = (index_hash.to_string(), collection.name().to_string());
-    let known = |sizes: &Sizes| sizes.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
-    if let Some(found) = SIZES.lock().ok().as_deref().and_then(known) {
-        return found;
-    }
-    let sizes = (0..collection.len())
-        .map(|row| {
-            let text = serde_json::to_string(&result(collection, Hit { row, score: 0.0 }))
-                .unwrap_or_default();
-            let budget = ReplyBudget {
-                escaped: true,
-                ..ReplyBudget::UNLIMITED
-            };
-            (text.len(), budget.cost(&text))
-        })
-        .fold((0, 0), |(a, b), (x, y)| (a.max(x), b.max(y)));
-    let sizes = (sizes.0 + SCORE_SLACK, sizes.1 + SCORE_SLACK);
-    if let Ok(mut all) = SIZES.lock() {
-        all.push((key, sizes));
-    }
-    sizes
+fn largest_result(index: &BakedIndex, collection: &Collection<'_>) -> (usize, usize) {
+    let (plain, escaped) = index.largest_per_row(collection, "search result", |row| {
+        let text =
+            serde_json::to_string(&result(collection, Hit { row, score: 0.0 })).unwrap_or_default();
+        (text.len(), plan_index_plan::bound::escaped_len(&text))
+    });
+    (plain + SCORE_SLACK, escaped + SCORE_SLACK)
 }
 
 /// Refuses, before any search runs, a request whose reply could exceed `budget`: queries x
@@ -385,7 +376,7 @@ pub fn check_reply(
         _ => 1,
     };
     let k = spec.k.min(collection.len());
-    let (plain, escaped) = largest_result(&collection, &index.content_hash());
+    let (plain, escaped) = largest_result(index, &collection);
     let item = if budget.escaped { escaped } else { plain } + 1;
     let worst = REPLY_ENVELOPE + queries * (QUERY_ENVELOPE + k * item);
     if worst <= budget.max_bytes {

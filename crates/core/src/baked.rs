@@ -212,6 +212,54 @@ impl BakedIndex {
         let collections = (0..self.meta.collections.len()).all(|s| self.collection_at(s).is_ok());
         collections && verify_content_hash(&self.header, self.blob)
     }
+
+    /// The largest `measure(row)` (a pair, maximised each on its own) over every row of
+    /// `collection`, computed once per process for this blob, collection and `purpose`: the
+    /// reply budgets bound a reply by the largest encoded item before any work, and measuring
+    /// every item per request would cost more than the request.
+    pub fn largest_per_row(
+        &self,
+        collection: &Collection<'_>,
+        purpose: &'static str,
+        measure: impl Fn(usize) -> (usize, usize),
+    ) -> (usize, usize) {
+        self.memo(collection.name(), purpose, || {
+            (0..collection.len())
+                .map(measure)
+                .fold((0, 0), |(a, b), (x, y)| (a.max(x), b.max(y)))
+        })
+    }
+
+    /// A pair of figures derived from this index's content, computed by `compute` once per
+    /// process for this blob, `name` and `purpose` (see [`BakedIndex::largest_per_row`]).
+    pub fn memo(
+        &self,
+        name: &str,
+        purpose: &'static str,
+        compute: impl FnOnce() -> (usize, usize),
+    ) -> (usize, usize) {
+        use std::sync::Mutex;
+        type Key = (usize, usize, String, &'static str);
+        static MEMO: Mutex<Vec<(Key, (usize, usize))>> = Mutex::new(Vec::new());
+        let key: Key = (
+            self.blob.as_ptr() as usize,
+            self.blob.len(),
+            name.to_string(),
+            purpose,
+        );
+        let known = MEMO
+            .lock()
+            .ok()
+            .and_then(|memo| memo.iter().find(|(k, _)| *k == key).map(|(_, v)| *v));
+        if let Some(found) = known {
+            return found;
+        }
+        let value = compute();
+        if let Ok(mut memo) = MEMO.lock() {
+            memo.push((key, value));
+        }
+        value
+    }
 }
 
 impl<'a> Collection<'a> {

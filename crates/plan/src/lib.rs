@@ -8,6 +8,7 @@
 //! all items) for comparison. docs/plan.md describes the rules and the relaxation order.
 
 pub mod athlete;
+pub mod bound;
 pub mod calendar;
 mod catalog;
 pub mod detail;

@@ -10,7 +10,7 @@ use crate::{Passage, PlanError};
 use plan_index_core::search::Filter;
 
 /// Passages per plan.
-const PASSAGES: usize = 3;
+pub(crate) const PASSAGES: usize = 3;
 /// Passages that back the philosophy (the rest back the taper).
 const PHILOSOPHY_PASSAGES: usize = 2;
 

@@ -16,6 +16,8 @@ mod philosophy;
 mod pick;
 mod weeks;
 
+pub(crate) use knowledge::PASSAGES;
+
 use crate::catalog::{self, Catalog, Sources};
 use crate::queries::{KNOWLEDGE, PHILOSOPHIES, SESSION_TEMPLATES, WEEK_STRUCTURES};
 use crate::request::{Mode, Resolved};
@@ -26,7 +28,7 @@ use plan_index_core::{BakedIndex, Collection};
 use plan_index_embed::{EmbeddedBy, QUERIES_COLLECTION, embed_query};
 
 /// Semantic plans list at most this many contradictions, then a count of the rest.
-const MAX_LISTED_PROBLEMS: usize = 12;
+pub(crate) const MAX_LISTED_PROBLEMS: usize = 12;
 
 /// The collections a plan reads, and the per-plan search state.
 struct Engine<'a> {
@@ -112,7 +114,8 @@ impl<'a> Engine<'a> {
     }
 }
 
-fn selected(collection: &Collection<'_>, hit: Hit, query: &str) -> Selected {
+/// An item of `collection` as selected by `query` (also measured by [`crate::bound`]).
+pub(crate) fn selected(collection: &Collection<'_>, hit: Hit, query: &str) -> Selected {
     let item = collection.item(hit.row);
     Selected {
         id: item.id.to_string(),
