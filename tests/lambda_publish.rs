@@ -49,14 +49,7 @@ fn results_are_published_and_failures_are_per_record() {
     let (results_url, _) = moto.queue("results", Some(&limit.to_string()));
     let (capture_url, capture_arn) = moto.queue("bus-capture", None);
     moto.bus("plan-bus", &capture_arn);
-    let env = [
-        ("RESULT_QUEUE_URL", results_url.clone()),
-        ("RESULT_EVENT_BUS", "plan-bus".to_string()),
-        ("AWS_ENDPOINT_URL", moto.endpoint.clone()),
-        ("AWS_ACCESS_KEY_ID", "test".to_string()),
-        ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
-        ("AWS_REGION", "us-east-1".to_string()),
-    ];
+    let env = moto.function_env(&results_url, "plan-bus");
     let lambda = emulator::Lambda::start(&cargo_lambda, &env);
 
     let batch = event("sqs-batch.json");

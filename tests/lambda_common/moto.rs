@@ -125,6 +125,19 @@ impl Moto {
         });
     }
 
+    /// The function's environment for publishing to this server: results to `results_url`,
+    /// events to the bus `bus`, test credentials.
+    pub fn function_env(&self, results_url: &str, bus: &str) -> [(&'static str, String); 6] {
+        [
+            ("RESULT_QUEUE_URL", results_url.to_string()),
+            ("RESULT_EVENT_BUS", bus.to_string()),
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "test".to_string()),
+            ("AWS_SECRET_ACCESS_KEY", "test".to_string()),
+            ("AWS_REGION", "us-east-1".to_string()),
+        ]
+    }
+
     /// Waits (bounded) for `count` messages and returns their parsed bodies.
     pub fn receive(&self, url: &str, count: usize) -> Vec<Value> {
         self.receive_raw(url, count)
