@@ -29,29 +29,7 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
-use support::{event, with_body};
-
-/// `"search_us":123.4` and `"compute_us":...` with their numbers blanked.
-fn untimed(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = ["\"search_us\":", "\"compute_us\":"]
-        .iter()
-        .filter_map(|key| rest.find(key).map(|i| (i, key.len())))
-        .min()
-    {
-        let (i, len) = at;
-        out.push_str(&rest[..i + len]);
-        out.push('0');
-        rest = &rest[i + len..];
-        let end = rest
-            .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+')))
-            .unwrap_or(rest.len());
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
-}
+use support::{event, untimed, with_body};
 
 /// A published result message: the detail's `result` as the bytes it was sent with.
 #[derive(Deserialize)]

@@ -9,7 +9,7 @@ use plan_index::lambda::{self, Context, Publisher};
 use plan_index_api::ApiError;
 use plan_index_core::BakedIndex;
 use serde_json::{Value, json};
-use support::{assert_error, http, parts};
+use support::{assert_error, http, parts, untimed};
 
 fn index() -> &'static BakedIndex {
     plan_index::baked().expect("baked index")
@@ -235,26 +235,6 @@ async fn replies_are_refused_before_they_exceed_lambda() {
     .await
     .expect("answered");
     assert_error(&response, 413, "reply_too_large");
-}
-
-/// `text` with the timing fields' values blanked (they differ between two runs).
-fn untimed(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = ["\"search_us\":", "\"compute_us\":"]
-        .iter()
-        .filter_map(|k| rest.find(k).map(|i| (i, k.len())))
-        .min()
-    {
-        let (i, len) = at;
-        out.push_str(&rest[..i + len]);
-        rest = &rest[i + len..];
-        let end = rest.find([',', '}']).unwrap_or(rest.len());
-        out.push('0');
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[tokio::test]

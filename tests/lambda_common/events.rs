@@ -72,3 +72,26 @@ pub fn assert_error(response: &Value, status: u16, code: &str) {
 pub fn search_body(collection: &str, vector: &[f32], k: usize) -> String {
     serde_json::json!({"collection": collection, "vector": vector, "k": k}).to_string()
 }
+
+/// `text` with the numbers of its timing fields (`"search_us"`, `"compute_us"`) blanked: they
+/// differ between two runs, and every carrier must agree on the rest byte for byte.
+pub fn untimed(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = ["\"search_us\":", "\"compute_us\":"]
+        .iter()
+        .filter_map(|key| rest.find(key).map(|i| (i, key.len())))
+        .min()
+    {
+        let (i, len) = at;
+        out.push_str(&rest[..i + len]);
+        out.push('0');
+        rest = &rest[i + len..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | 'e' | 'E' | '+')))
+            .unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
