@@ -331,16 +331,6 @@ impl ReplyBudget {
             text.len()
         }
     }
-
-    /// Whether a reply bounded by `size` (see `plan_index_plan::bound`) fits.
-    pub fn fits(&self, size: plan_index_plan::bound::Size) -> bool {
-        let bytes = if self.escaped {
-            size.escaped
-        } else {
-            size.plain
-        };
-        bytes <= self.max_bytes
-    }
 }
 
 /// Bytes a reply needs besides its results: `{"collection": ..., "k": ..., "search_us": ...}`.
