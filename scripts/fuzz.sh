@@ -33,11 +33,15 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
 fi
 
 # Seeds: the sample events (event), request bodies (request), vectors (vector), source
-# documents (source); the blob target starts from the sanitizer's own mutations of nothing.
+# documents (source), small valid blobs of every metric and storage (blob, baked by the stable
+# form's `blob_seeds_are_valid`, so they follow the current format).
 mkdir -p fuzz/corpus
 # (artifacts/ too: under pipefail a `find` of a missing directory would stop the script.)
 for t in "${targets[@]}"; do mkdir -p "fuzz/corpus/$t" "fuzz/seeds/$t" "fuzz/artifacts/$t"; done
 cp tests/events/*.json fuzz/seeds/event/ 2>/dev/null || true
+if printf '%s\n' "${targets[@]}" | grep -qx blob; then
+    FUZZ_SEED_DIR="$PWD/fuzz/seeds/blob" cargo test --release -q --test fuzz_stable blob_seeds_are_valid >/dev/null
+fi
 
 (cd fuzz && cargo +nightly fuzz build -O 2>&1 | tail -n 2)
 failed=0
@@ -47,13 +51,9 @@ for t in "${targets[@]}"; do
     touch "fuzz/.started-$t"
     started=$(date +%s)
     # -rss_limit_mb: the event target bakes nothing but the handler may hold a large reply.
-    # The blob target leaks each case's copy on purpose (`BakedIndex` wants a 'static blob),
-    # so LeakSanitizer would report it (per case and at exit): leak detection is off for it alone.
-    leaks=1
-    [ "$t" = blob ] && leaks=0
     set +e
-    (cd fuzz && ASAN_OPTIONS="detect_leaks=$leaks" taskset -c "$cpu" cargo +nightly fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -dict=json.dict -print_final_stats=1 -detect_leaks="$leaks") \
+    (cd fuzz && taskset -c "$cpu" cargo +nightly fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -dict=json.dict -print_final_stats=1) \
         >"$log" 2>&1
     rc=$?
     set -e
