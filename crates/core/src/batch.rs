@@ -8,7 +8,7 @@
 //! Rows reach every query's top-k in increasing order, which is what lets [`TopK`] keep the
 //! earlier row on a tie without comparing row numbers.
 
-use crate::kernel::{Kernel, MAX_QUERIES, MAX_ROWS};
+use crate::kernel::{Kernel, MAX_QUERIES, MAX_ROWS, Queries};
 use crate::search::Hit;
 
 /// Bytes of rows scored against every query before moving on (about a quarter of an L2).
@@ -70,22 +70,23 @@ pub fn rank(
 /// Pushes every (row, query) score into that query's top-k, rows in increasing order.
 fn scan(kernel: Kernel, rows: Rows<'_>, queries: &[&[f32]], tops: &mut [TopK]) {
     let per_chunk = (CHUNK_BYTES / (rows.dim * 4)).max(MAX_ROWS) / MAX_ROWS * MAX_ROWS;
-    let per_tile = kernel.queries_per_tile();
+    let queries = Queries::new(kernel, queries);
     let mut out = [[0.0f32; MAX_QUERIES]; MAX_ROWS];
     let mut vectors: [&[f32]; MAX_ROWS] = [&[]; MAX_ROWS];
     let mut ids = [0usize; MAX_ROWS];
     let total = rows.len();
     for chunk in (0..total).step_by(per_chunk) {
         let chunk_end = (chunk + per_chunk).min(total);
-        for (block, tops) in queries.chunks(per_tile).zip(tops.chunks_mut(per_tile)) {
-            let step = kernel.rows_per_tile(block.len());
+        for block in queries.blocks() {
+            let step = queries.rows_per_tile(&block);
+            let tops = &mut tops[block.clone()];
             for start in (chunk..chunk_end).step_by(step) {
                 let n = step.min(chunk_end - start);
                 for i in 0..n {
                     ids[i] = rows.id(start + i);
                     vectors[i] = rows.vector(ids[i]);
                 }
-                kernel.tile(&vectors[..n], block, &mut out);
+                queries.tile(block.clone(), &vectors[..n], &mut out);
                 for (&row, scores) in ids[..n].iter().zip(&out) {
                     for (top, &score) in tops.iter_mut().zip(scores) {
                         top.push(row, score);
