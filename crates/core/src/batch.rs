@@ -68,30 +68,55 @@ pub fn rank(
 }
 
 /// Pushes every (row, query) score into that query's top-k, rows in increasing order.
+///
+/// Rows that fit in one chunk are scored block of queries by block, each block laid out just
+/// before its pass (it stays in the cache); more rows are visited chunk by chunk, every block
+/// against each chunk, the blocks laid out once (the rows are read from memory once).
 fn scan(kernel: Kernel, rows: Rows<'_>, queries: &[&[f32]], tops: &mut [TopK]) {
-    let per_chunk = (CHUNK_BYTES / (rows.dim * 4)).max(MAX_ROWS) / MAX_ROWS * MAX_ROWS;
-    let queries = Queries::new(kernel, queries);
+    let whole = MAX_ROWS * 3; // a multiple of every tile's rows (8, 6, 4, 2, 1)
+    let per_chunk = (CHUNK_BYTES / (rows.dim * 4)).max(whole) / whole * whole;
+    let mut queries = Queries::new(kernel, queries);
+    let blocks: Vec<_> = queries.blocks().collect();
+    let total = rows.len();
+    if total <= per_chunk {
+        for (index, block) in blocks.into_iter().enumerate() {
+            queries.prepare(index..index + 1);
+            pass(&queries, rows, 0..total, block, tops);
+        }
+        return;
+    }
+    queries.prepare(0..blocks.len());
+    for chunk in (0..total).step_by(per_chunk) {
+        for block in &blocks {
+            let span = chunk..(chunk + per_chunk).min(total);
+            pass(&queries, rows, span, block.clone(), tops);
+        }
+    }
+}
+
+/// Scores the rows `span` (positions in `rows`) against the queries `block`, tile by tile.
+fn pass(
+    queries: &Queries<'_>,
+    rows: Rows<'_>,
+    span: std::ops::Range<usize>,
+    block: std::ops::Range<usize>,
+    tops: &mut [TopK],
+) {
     let mut out = [[0.0f32; MAX_QUERIES]; MAX_ROWS];
     let mut vectors: [&[f32]; MAX_ROWS] = [&[]; MAX_ROWS];
     let mut ids = [0usize; MAX_ROWS];
-    let total = rows.len();
-    for chunk in (0..total).step_by(per_chunk) {
-        let chunk_end = (chunk + per_chunk).min(total);
-        for block in queries.blocks() {
-            let step = queries.rows_per_tile(&block);
-            let tops = &mut tops[block.clone()];
-            for start in (chunk..chunk_end).step_by(step) {
-                let n = step.min(chunk_end - start);
-                for i in 0..n {
-                    ids[i] = rows.id(start + i);
-                    vectors[i] = rows.vector(ids[i]);
-                }
-                queries.tile(block.clone(), &vectors[..n], &mut out);
-                for (&row, scores) in ids[..n].iter().zip(&out) {
-                    for (top, &score) in tops.iter_mut().zip(scores) {
-                        top.push(row, score);
-                    }
-                }
+    let step = queries.rows_per_tile(&block);
+    let tops = &mut tops[block.clone()];
+    for start in span.clone().step_by(step) {
+        let n = step.min(span.end - start);
+        for i in 0..n {
+            ids[i] = rows.id(start + i);
+            vectors[i] = rows.vector(ids[i]);
+        }
+        queries.tile(block.clone(), &vectors[..n], &mut out);
+        for (&row, scores) in ids[..n].iter().zip(&out) {
+            for (top, &score) in tops.iter_mut().zip(scores) {
+                top.push(row, score);
             }
         }
     }

@@ -136,7 +136,9 @@ impl Kernel {
     /// keeps the loads in bounds). A batch goes through [`Queries`], which lays the queries
     /// out once for all its tiles; this packs them on each call.
     pub fn tile(self, rows: &[&[f32]], queries: &[&[f32]], out: &mut TileScores) {
-        Queries::new(self, queries).tile(0..queries.len(), rows, out);
+        let mut batch = Queries::new(self, queries);
+        batch.prepare(0..1);
+        batch.tile(0..queries.len(), rows, out);
     }
 
     /// [`Kernel::tile`] once the queries are laid out and checked.
@@ -184,23 +186,28 @@ impl Kernel {
 #[repr(C, align(64))]
 struct Pair([f32; 2 * LANES]);
 
-/// A batch of queries laid out for one kernel's tiles, once for all the rows they meet.
+/// A batch of queries laid out for one kernel's tiles.
 ///
-/// The queries are split into blocks of as many as one tile takes ([`Queries::blocks`]);
-/// AVX-512 also packs each block as pairs ([`Pair`]): for each chunk of [`LANES`] floats,
-/// one pair per two queries (the last padded with a zero query), zeros past the dimension.
+/// The queries are split into blocks of as many as one tile takes ([`Queries::blocks`]).
+/// AVX-512 also packs the blocks it is about to score ([`Queries::prepare`]) as pairs
+/// ([`Pair`]): for each chunk of [`LANES`] floats, one pair per two queries (the last padded
+/// with a zero query), zeros past the dimension. A caller that meets every row once packs
+/// one block at a time, so that the packed block stays in the cache; one that visits the rows
+/// in chunks packs them all once.
 #[derive(Debug)]
 pub struct Queries<'a> {
     kernel: Kernel,
     queries: &'a [&'a [f32]],
     dim: usize,
-    /// AVX-512 only: block `b` starts at `b * chunks * 4`, then `[chunk][pair]`.
+    /// AVX-512 only: the blocks `held`, one after the other, each `[chunk][pair]`.
     packed: Vec<Pair>,
+    /// The indices (into [`Queries::blocks`]) of the blocks `packed` holds.
+    held: std::ops::Range<usize>,
 }
 
 impl<'a> Queries<'a> {
-    /// Lays out `queries` for `kernel`. Every query must have the same length; panics
-    /// otherwise (that length is what keeps the loads in bounds).
+    /// The batch `queries` for `kernel`, nothing laid out yet. Every query must have the same
+    /// length; panics otherwise (that length is what keeps the loads in bounds).
     pub fn new(kernel: Kernel, queries: &'a [&'a [f32]]) -> Queries<'a> {
         let dim = queries.first().map_or(0, |q| q.len());
         assert!(
@@ -208,31 +215,54 @@ impl<'a> Queries<'a> {
             "a batch of {} queries with unequal lengths",
             queries.len()
         );
-        let mut packed = Vec::new();
-        #[cfg(target_arch = "x86_64")]
-        if let Kernel::Avx512(_) = kernel
-            && queries.len() > 1
-        {
-            let chunks = dim.div_ceil(LANES);
-            packed.reserve(queries.len().div_ceil(2) * chunks);
-            for block in queries.chunks(kernel.queries_per_tile()) {
-                for c in 0..chunks {
-                    let span = c * LANES..((c + 1) * LANES).min(dim);
-                    for two in block.chunks(2) {
-                        let mut pair = Pair([0.0; 2 * LANES]);
-                        for (half, query) in pair.0.chunks_exact_mut(LANES).zip(two) {
-                            half[..span.len()].copy_from_slice(&query[span.clone()]);
-                        }
-                        packed.push(pair);
-                    }
-                }
-            }
-        }
         Queries {
             kernel,
             queries,
             dim,
-            packed,
+            packed: Vec::new(),
+            held: 0..0,
+        }
+    }
+
+    /// Whether this kernel packs blocks of more than one query (only AVX-512 does).
+    fn packs(&self) -> bool {
+        #[cfg(target_arch = "x86_64")]
+        if let Kernel::Avx512(_) = self.kernel {
+            return true;
+        }
+        false
+    }
+
+    /// Lays out the blocks `blocks` (indices into [`Queries::blocks`]) for [`Queries::tile`],
+    /// in place of those laid out before.
+    pub fn prepare(&mut self, blocks: std::ops::Range<usize>) {
+        self.packed.clear();
+        self.held = blocks.clone();
+        if !self.packs() {
+            return;
+        }
+        let per = self.kernel.queries_per_tile();
+        let chunks = self.dim.div_ceil(LANES);
+        let whole = self.dim / LANES;
+        for b in blocks {
+            let start = (b * per).min(self.len());
+            let block = &self.queries[start..(start + per).min(self.len())];
+            let pairs = block.len().div_ceil(2);
+            let base = self.packed.len();
+            self.packed
+                .resize(base + chunks * pairs, Pair([0.0; 2 * LANES]));
+            for (j, query) in block.iter().enumerate() {
+                let half = (j % 2) * LANES..(j % 2 + 1) * LANES;
+                let to = base + j / 2;
+                for (c, chunk) in query.chunks_exact(LANES).enumerate() {
+                    self.packed[to + c * pairs].0[half.clone()].copy_from_slice(chunk);
+                }
+                let tail = &query[whole * LANES..];
+                if !tail.is_empty() {
+                    let last = &mut self.packed[to + whole * pairs].0[half];
+                    last[..tail.len()].copy_from_slice(tail);
+                }
+            }
         }
     }
 
@@ -260,7 +290,8 @@ impl<'a> Queries<'a> {
     }
 
     /// Scores `rows` (at most [`MAX_ROWS`], each as long as the queries; panics otherwise)
-    /// against the queries of `block` (from [`Queries::blocks`]) into `out[r][q - block.start]`.
+    /// against the queries of `block` (from [`Queries::blocks`], laid out by
+    /// [`Queries::prepare`]; panics otherwise) into `out[r][q - block.start]`.
     pub fn tile(&self, block: std::ops::Range<usize>, rows: &[&[f32]], out: &mut TileScores) {
         assert!(
             rows.len() <= MAX_ROWS
@@ -276,13 +307,15 @@ impl<'a> Queries<'a> {
             && block.len() > 1
         {
             let per = self.kernel.queries_per_tile();
+            let index = block.start / per;
             assert!(
-                block.start % per == 0 && block.len() <= per,
-                "not a block: {block:?}"
+                block.start % per == 0 && block.len() <= per && self.held.contains(&index),
+                "block {block:?} not laid out"
             );
             let chunks = self.dim.div_ceil(LANES);
             let pairs = block.len().div_ceil(2);
-            let start = block.start / per * chunks * (per / 2);
+            // Every held block before this one is whole.
+            let start = (index - self.held.start) * chunks * (per / 2);
             let packed = &self.packed[start..start + chunks * pairs];
             return avx512_tile(self.dim, rows, packed, block.len(), out);
         }
@@ -727,10 +760,17 @@ mod tests {
                 let rows: Vec<&[f32]> = rows.chunks(dim).collect();
                 let queries: Vec<&[f32]> = queries.chunks(dim).collect();
                 for n in 1..=queries.len() {
-                    let batch = Queries::new(kernel, &queries[..n]);
+                    let mut batch = Queries::new(kernel, &queries[..n]);
                     let blocks: Vec<_> = batch.blocks().collect();
                     assert_eq!(blocks.iter().map(|b| b.len()).sum::<usize>(), n);
-                    for block in blocks {
+                    // All blocks laid out at once, then one at a time (the two uses).
+                    batch.prepare(0..blocks.len());
+                    let one_by_one = blocks.iter().enumerate().map(|(i, b)| (Some(i), b));
+                    for (one, block) in blocks.iter().map(|b| (None, b)).chain(one_by_one) {
+                        if let Some(i) = one {
+                            batch.prepare(i..i + 1);
+                        }
+                        let block = block.clone();
                         let nr = batch.rows_per_tile(&block);
                         assert!((1..=MAX_ROWS).contains(&nr), "{kernel:?} {block:?}");
                         let mut out = [[f32::NAN; MAX_QUERIES]; MAX_ROWS];
