@@ -14,6 +14,13 @@ use crate::search::Hit;
 /// Bytes of rows scored against every query before moving on (about a quarter of an L2).
 const CHUNK_BYTES: usize = 256 * 1024;
 
+/// Rows up to this size stay in the L2 cache (2 MiB per core on this Xeon and on Graviton4, 1
+/// MiB on Graviton2/3) while every block of queries passes over all of them, so no chunks:
+/// each block is laid out just before its pass. (100 x 1536, 300 queries, AVX-512: 3.7 us per
+/// query against 4.9 us in 256 KiB chunks, which stream every packed block from L3 per chunk;
+/// AVX2, which packs nothing, the same either way.)
+const ONE_PASS_BYTES: usize = 1024 * 1024;
+
 /// The rows to rank: `data` holds rows of `dim` floats back to back; `only` (ascending)
 /// restricts the ranking to those rows, as a filter does.
 #[derive(Clone, Copy, Debug)]
@@ -69,7 +76,7 @@ pub fn rank(
 
 /// Pushes every (row, query) score into that query's top-k, rows in increasing order.
 ///
-/// Rows that fit in one chunk are scored block of queries by block, each block laid out just
+/// Rows that fit in [`ONE_PASS_BYTES`] are scored block of queries by block, each block laid out just
 /// before its pass (it stays in the cache); more rows are visited chunk by chunk, every block
 /// against each chunk, the blocks laid out once (the rows are read from memory once).
 fn scan(kernel: Kernel, rows: Rows<'_>, queries: &[&[f32]], tops: &mut [TopK]) {
@@ -78,7 +85,7 @@ fn scan(kernel: Kernel, rows: Rows<'_>, queries: &[&[f32]], tops: &mut [TopK]) {
     let mut queries = Queries::new(kernel, queries);
     let blocks: Vec<_> = queries.blocks().collect();
     let total = rows.len();
-    if total <= per_chunk {
+    if total * rows.dim * 4 <= ONE_PASS_BYTES {
         for (index, block) in blocks.into_iter().enumerate() {
             queries.prepare(index..index + 1);
             pass(&queries, rows, 0..total, block, tops);
