@@ -114,6 +114,12 @@ fn pass(
     let mut ids = [0usize; MAX_ROWS];
     let step = queries.rows_per_tile(&block);
     let tops = &mut tops[block.clone()];
+    // Most scores cannot rank: one comparison of a row's scores against every query's floor
+    // (a vector compare) passes over them; the others go through `TopK::push`.
+    let mut floors = [f32::INFINITY; MAX_QUERIES];
+    for (floor, top) in floors.iter_mut().zip(tops.iter()) {
+        *floor = top.floor();
+    }
     for start in span.clone().step_by(step) {
         let n = step.min(span.end - start);
         for i in 0..n {
@@ -122,8 +128,14 @@ fn pass(
         }
         queries.tile(block.clone(), &vectors[..n], &mut out);
         for (&row, scores) in ids[..n].iter().zip(&out) {
-            for (top, &score) in tops.iter_mut().zip(scores) {
-                top.push(row, score);
+            let mut may_rank = (0..MAX_QUERIES).fold(0u32, |mask, q| {
+                mask | (u32::from(scores[q] >= floors[q]) << q)
+            });
+            while may_rank != 0 {
+                let q = may_rank.trailing_zeros() as usize;
+                may_rank &= may_rank - 1;
+                tops[q].push(row, scores[q]);
+                floors[q] = tops[q].floor();
             }
         }
     }
@@ -146,19 +158,45 @@ impl TopK {
         }
     }
 
+    /// A score below this never ranks (one at or above it may): `min_score` until there are k
+    /// hits, then the k-th score; +inf for k = 0.
+    #[inline]
+    pub(crate) fn floor(&self) -> f32 {
+        if self.hits.len() < self.k {
+            self.min_score
+        } else {
+            self.hits.last().map_or(f32::INFINITY, |worst| worst.score)
+        }
+    }
+
     /// Rows arrive in increasing order, so a later row never displaces an equal score. NaN
     /// (only from overflowing finite inputs) and scores under `min_score` never rank.
     #[inline]
     pub(crate) fn push(&mut self, row: usize, score: f32) {
-        if self.hits.len() == self.k && self.hits.last().is_some_and(|w| score <= w.score) {
-            return;
+        // Written so that NaN fails both comparisons.
+        let ranks = if self.hits.len() < self.k {
+            score >= self.min_score
+        } else {
+            self.hits.last().is_some_and(|worst| score > worst.score)
+        };
+        if ranks {
+            self.insert(Hit { row, score });
         }
-        if score.is_nan() || score < self.min_score || self.k == 0 {
-            return;
+    }
+
+    /// Puts `hit` after every hit with a score at least its own, dropping the k+1-th; by hand
+    /// (the hits are few, and the distance moved is what a memmove would move).
+    fn insert(&mut self, hit: Hit) {
+        if self.hits.len() == self.k {
+            self.hits.pop();
         }
-        let at = self.hits.partition_point(|h| h.score >= score);
-        self.hits.insert(at, Hit { row, score });
-        self.hits.truncate(self.k);
+        self.hits.push(hit);
+        let mut at = self.hits.len() - 1;
+        while at > 0 && self.hits[at - 1].score < hit.score {
+            self.hits[at] = self.hits[at - 1];
+            at -= 1;
+        }
+        self.hits[at] = hit;
     }
 
     pub(crate) fn into_sorted(self) -> Vec<Hit> {

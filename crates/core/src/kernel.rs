@@ -184,7 +184,7 @@ impl Kernel {
 /// Aligned to a cache line so that a load never straddles two.
 #[derive(Clone, Copy, Debug)]
 #[repr(C, align(64))]
-struct Pair([f32; 2 * LANES]);
+struct Pair([[f32; LANES]; 2]);
 
 /// A batch of queries laid out for one kernel's tiles.
 ///
@@ -236,33 +236,42 @@ impl<'a> Queries<'a> {
     /// Lays out the blocks `blocks` (indices into [`Queries::blocks`]) for [`Queries::tile`],
     /// in place of those laid out before.
     pub fn prepare(&mut self, blocks: std::ops::Range<usize>) {
-        self.packed.clear();
         self.held = blocks.clone();
         if !self.packs() {
             return;
         }
         let per = self.kernel.queries_per_tile();
         let chunks = self.dim.div_ceil(LANES);
-        let whole = self.dim / LANES;
-        for b in blocks {
-            let start = (b * per).min(self.len());
-            let block = &self.queries[start..(start + per).min(self.len())];
+        let (start, end) = (
+            (blocks.start * per).min(self.len()),
+            (blocks.end * per).min(self.len()),
+        );
+        // Every pair is written whole below, so the buffer of the previous call is reused as
+        // it is (no zeroing).
+        let size = (end - start).div_ceil(2) * chunks;
+        self.packed.resize(size, Pair([[0.0; LANES]; 2]));
+        let mut base = 0;
+        for block in self.queries[start..end].chunks(per) {
             let pairs = block.len().div_ceil(2);
-            let base = self.packed.len();
-            self.packed
-                .resize(base + chunks * pairs, Pair([0.0; 2 * LANES]));
             for (j, query) in block.iter().enumerate() {
-                let half = (j % 2) * LANES..(j % 2 + 1) * LANES;
-                let to = base + j / 2;
-                for (c, chunk) in query.chunks_exact(LANES).enumerate() {
-                    self.packed[to + c * pairs].0[half.clone()].copy_from_slice(chunk);
+                let (to, half) = (base + j / 2, j % 2);
+                let (whole, tail) = query.as_chunks::<LANES>();
+                for (c, chunk) in whole.iter().enumerate() {
+                    self.packed[to + c * pairs].0[half] = *chunk;
                 }
-                let tail = &query[whole * LANES..];
                 if !tail.is_empty() {
-                    let last = &mut self.packed[to + whole * pairs].0[half];
+                    let mut last = [0.0; LANES];
                     last[..tail.len()].copy_from_slice(tail);
+                    self.packed[to + whole.len() * pairs].0[half] = last;
                 }
             }
+            if block.len() % 2 == 1 {
+                // The missing half of the last pair: a zero query.
+                for c in 0..chunks {
+                    self.packed[base + pairs - 1 + c * pairs].0[1] = [0.0; LANES];
+                }
+            }
+            base += chunks * pairs;
         }
     }
 
