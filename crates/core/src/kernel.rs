@@ -318,7 +318,7 @@ impl<'a> Queries<'a> {
             let per = self.kernel.queries_per_tile();
             let index = block.start / per;
             assert!(
-                block.start % per == 0 && block.len() <= per && self.held.contains(&index),
+                block.start.is_multiple_of(per) && block.len() <= per && self.held.contains(&index),
                 "block {block:?} not laid out"
             );
             let chunks = self.dim.div_ceil(LANES);
@@ -547,9 +547,9 @@ mod avx512 {
         for c in 0..whole {
             let at = c * LANES;
             let mut y = [_mm512_setzero_ps(); P];
-            for p in 0..P {
+            for (p, y) in y.iter_mut().enumerate() {
                 // SAFETY: pair c * P + p exists (the caller's length); a Pair is 64-byte aligned.
-                y[p] = unsafe { _mm512_load_ps(pairs.add(p * 2 * LANES)) };
+                *y = unsafe { _mm512_load_ps(pairs.add(p * 2 * LANES)) };
             }
             for r in 0..R {
                 // SAFETY: at + LANES <= whole * LANES <= dim, the length of every row.
@@ -566,9 +566,9 @@ mod avx512 {
         if left > 0 {
             let mask = ((1u32 << left) - 1) as u8;
             let mut y = [_mm512_setzero_ps(); P];
-            for p in 0..P {
+            for (p, y) in y.iter_mut().enumerate() {
                 // SAFETY: the last chunk's pairs exist; past `dim` they hold zeros.
-                y[p] = unsafe { _mm512_load_ps(pairs.add(p * 2 * LANES)) };
+                *y = unsafe { _mm512_load_ps(pairs.add(p * 2 * LANES)) };
             }
             for r in 0..R {
                 // SAFETY: the mask loads only the lanes below dim (the others read as zero and
