@@ -1,8 +1,10 @@
 //! Exact top-k of several queries in one pass over the rows (dot product and cosine).
 //!
 //! The rows are visited in chunks small enough to stay in the L2 cache while every block of
-//! queries is scored against them, tile by tile ([`Kernel::tile`]); each query keeps its own
-//! [`TopK`]. A single query is a batch of one and takes the same path, so a query's hits and
+//! queries is scored against them, tile by tile ([`Queries::tile`]); rows that fit in the L2
+//! cache whole are one chunk, met by one block of queries after the other. Each query keeps
+//! its own [`TopK`], and a row's scores are compared with every query's current floor at once
+//! before any is pushed (with many rows almost none is). A single query is a batch of one and takes the same path, so a query's hits and
 //! scores do not depend on what else was in its batch.
 //!
 //! Rows reach every query's top-k in increasing order, which is what lets [`TopK`] keep the
@@ -116,6 +118,7 @@ fn pass(
     let tops = &mut tops[block.clone()];
     // Most scores cannot rank: one comparison of a row's scores against every query's floor
     // (a vector compare) passes over them; the others go through `TopK::push`.
+    let live = (1u32 << tops.len()) - 1;
     let mut floors = [f32::INFINITY; MAX_QUERIES];
     for (floor, top) in floors.iter_mut().zip(tops.iter()) {
         *floor = top.floor();
@@ -130,7 +133,7 @@ fn pass(
         for (&row, scores) in ids[..n].iter().zip(&out) {
             let mut may_rank = (0..MAX_QUERIES).fold(0u32, |mask, q| {
                 mask | (u32::from(scores[q] >= floors[q]) << q)
-            });
+            }) & live;
             while may_rank != 0 {
                 let q = may_rank.trailing_zeros() as usize;
                 may_rank &= may_rank - 1;
