@@ -190,7 +190,7 @@ struct Pair([[f32; LANES]; 2]);
 ///
 /// The queries are split into blocks of as many as one tile takes ([`Queries::blocks`]).
 /// AVX-512 also packs the blocks it is about to score ([`Queries::prepare`]) as pairs
-/// ([`Pair`]): for each chunk of [`LANES`] floats, one pair per two queries (the last padded
+/// (`Pair`): for each chunk of [`LANES`] floats, one pair per two queries (the last padded
 /// with a zero query), zeros past the dimension. A caller that meets every row once packs
 /// one block at a time, so that the packed block stays in the cache; one that visits the rows
 /// in chunks packs them all once.
