@@ -193,13 +193,14 @@ impl TopK {
         if self.hits.len() == self.k {
             self.hits.pop();
         }
-        self.hits.push(hit);
-        let mut at = self.hits.len() - 1;
-        while at > 0 && self.hits[at - 1].score < hit.score {
-            self.hits[at] = self.hits[at - 1];
-            at -= 1;
-        }
-        self.hits[at] = hit;
+        // The hits are sorted, so the count of those at least as good is the place; counted
+        // without branches (which the new score would mispredict).
+        let at = self
+            .hits
+            .iter()
+            .map(|h| usize::from(h.score >= hit.score))
+            .sum();
+        self.hits.insert(at, hit);
     }
 
     pub(crate) fn into_sorted(self) -> Vec<Hit> {
