@@ -242,10 +242,15 @@ impl<'a> Queries<'a> {
         }
         let per = self.kernel.queries_per_tile();
         let chunks = self.dim.div_ceil(LANES);
-        let (start, end) = (
+        let (start, mut end) = (
             (blocks.start * per).min(self.len()),
             (blocks.end * per).min(self.len()),
         );
+        if (end - start) % per == 1 {
+            // A last block of one query is scored unpacked (see `tile`): a lone query, a
+            // single pair or dot product, costs no copy.
+            end -= 1;
+        }
         // Every pair is written whole below, so the buffer of the previous call is reused as
         // it is (no zeroing).
         let size = (end - start).div_ceil(2) * chunks;
