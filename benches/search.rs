@@ -1,10 +1,8 @@
 //! Warm search latency (100, 10,000 and 50,000 items x 1536 dims, top-10) and the cold decode;
 //! a batch of queries against the same queries one by one; a batch on each kernel the CPU runs
-//! (AVX-512 against AVX2 here); one pair's dot product, ours (the
-//! canonical order every ranking uses) against simsimd's; the same single query over f32, f16
-//! and i8 storage (exact results, compact scan); the i8 code dot product, ours against
-//! simsimd's.
-
+//! (AVX-512 against AVX2 here, same run); one pair's dot product, ours (the canonical order
+//! every ranking uses) against simsimd's; the same single query over f32, f16 and i8 storage
+//! (exact results, compact scan); the i8 code dot product, ours against simsimd's.
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
