@@ -3,6 +3,7 @@
 //! (AVX-512 against AVX2 here, same run); one pair's dot product, ours (the canonical order
 //! every ranking uses) against simsimd's; the same single query over f32, f16 and i8 storage
 //! (exact results, compact scan); the i8 code dot product, ours against simsimd's.
+
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
