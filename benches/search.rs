@@ -1,14 +1,15 @@
 //! Warm search latency (100, 10,000 and 50,000 items x 1536 dims, top-10) and the cold decode;
-//! a batch of queries against the same queries one by one; one pair's dot product, ours (the
-//! canonical order every ranking uses) against simsimd's; the same single query over f32, f16
-//! and i8 storage (exact results, compact scan); the i8 code dot product, ours against
-//! simsimd's.
+//! a batch of queries against the same queries one by one; a batch on each kernel the CPU runs
+//! (AVX-512 against AVX2 here, same run); one pair's dot product, ours (the canonical order
+//! every ranking uses) against simsimd's; the same single query over f32, f16 and i8 storage
+//! (exact results, compact scan); the i8 code dot product, ours against simsimd's.
 
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use plan_index_core::BakedIndex;
 use plan_index_core::Storage;
+use plan_index_core::batch::{self, Rows};
 use plan_index_core::kernel::Kernel;
 use plan_index_core::quant;
 use plan_index_core::search::{Params, prepare_query, top_k, top_k_batch};
@@ -124,6 +125,41 @@ fn batch_vs_single(c: &mut Criterion) {
     }
 }
 
+/// Per query: a batch ranked by each kernel this CPU runs (AVX-512 against AVX2 on x86-64),
+/// the sizes of scripts/bench-peers.sh, so a kernel change is measured against the old one in
+/// the same run.
+fn batch_kernels(c: &mut Criterion) {
+    for (n, dim, nq) in [
+        (100usize, 1536usize, 300usize),
+        (10_000, 1536, 100),
+        (10_000, 384, 300),
+    ] {
+        let mut rng = XorShift::new(11);
+        let data: Vec<f32> = (0..n).flat_map(|_| rng.unit_vector(dim)).collect();
+        let queries: Vec<Vec<f32>> = (0..nq).map(|_| rng.unit_vector(dim)).collect();
+        let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+        let rows = Rows {
+            data: &data,
+            dim,
+            only: None,
+        };
+        let mut group = c.benchmark_group(format!("kernel_batch_{nq}_top10/{n}x{dim}"));
+        group.throughput(Throughput::Elements(nq as u64));
+        group.sample_size(10);
+        for kernel in Kernel::available()
+            .into_iter()
+            .filter(|k| *k != Kernel::Portable)
+        {
+            let name = format!("{kernel:?}");
+            let name = name.split('(').next().unwrap_or("kernel").to_lowercase();
+            group.bench_function(name, |b| {
+                b.iter(|| batch::rank(kernel, rows, black_box(&refs), 10, None))
+            });
+        }
+        group.finish();
+    }
+}
+
 /// One pair, cache-resident: where simsimd would still be used if it were faster.
 fn pair_dot(c: &mut Criterion) {
     let kernel = Kernel::detect();
@@ -188,6 +224,7 @@ criterion_group!(
     filtered_search,
     cold_decode,
     batch_vs_single,
+    batch_kernels,
     pair_dot
 );
 criterion_main!(benches);

@@ -179,8 +179,8 @@ unsafe fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
 pub fn dot_i8(kernel: Kernel, a: &[i8], b: &[i8]) -> i32 {
     match kernel {
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: a Kernel::Avx2 is only made after detecting AVX2.
-        Kernel::Avx2(_) => unsafe { dot_i8_avx2(a, b) },
+        // SAFETY: a Kernel::Avx2 or Kernel::Avx512 is only made after detecting AVX2.
+        Kernel::Avx2(_) | Kernel::Avx512(_) => unsafe { dot_i8_avx2(a, b) },
         _ => dot_i8_body(a, b),
     }
 }
