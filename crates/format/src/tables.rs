@@ -21,7 +21,14 @@
 //!            (in `texts`), u32 first row (in `rows`), u32 row count
 //! texts      the listed value texts
 //! rows       u32 rows, ascending within each value
+//! blocks     u64 per block of `block_rows` vector rows (the last block may be short):
+//!            `meta_checksum` of that block's f32 bytes in the vector block
 //! ```
+//!
+//! The row-block checksums sit among the tables so that the tables' own checksum covers
+//! them: a reader that has verified the tables can trust each block's stored sum, and checks
+//! a block of rows against it the first time it reads them (`plan_index_core`'s verified
+//! row accessors), without hashing a whole collection of vectors on its first use.
 //!
 //! `field_values[f]..field_values[f + 1]` (in the directory) are field `f`'s entries in
 //! `values`.
@@ -74,12 +81,15 @@ pub struct Tables {
     pub texts: Span,
     /// Posting rows.
     pub rows: Span,
+    /// One u64 checksum per block of vector rows.
+    pub blocks: Span,
 }
 
 impl Tables {
     /// Whether every table lies inside a region of `region_len` bytes and has the size its
-    /// collection of `len` items and `fields` fields implies (O(fields), not O(items)).
-    pub fn fits(&self, len: usize, fields: usize, region_len: usize) -> bool {
+    /// collection of `len` items, `fields` fields and `blocks` row blocks implies (O(fields),
+    /// not O(items)).
+    pub fn fits(&self, len: usize, fields: usize, blocks: usize, region_len: usize) -> bool {
         let spans = [
             self.items,
             self.heap,
@@ -87,6 +97,7 @@ impl Tables {
             self.values,
             self.texts,
             self.rows,
+            self.blocks,
         ];
         let inside = spans.iter().all(|s| s.end() <= region_len as u64);
         let entries = self.field_values.last().copied().unwrap_or(0) as usize;
@@ -97,6 +108,7 @@ impl Tables {
             && self.id_order.len as usize == len * 4
             && self.field_values.len() == fields + 1
             && self.values.len as usize == entries * VALUE_ENTRY
+            && self.blocks.len as usize == blocks * 8
     }
 }
 
@@ -218,13 +230,18 @@ fn u32s(values: impl IntoIterator<Item = u32>) -> Vec<u8> {
     values.into_iter().flat_map(u32::to_le_bytes).collect()
 }
 
-/// Writes the tables of one collection (`fields` sorted, `id_order` its rows sorted by id)
-/// to the end of the metadata region.
+fn le_u64s(values: &[u64]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// Writes the tables of one collection (`fields` sorted, `id_order` its rows sorted by id,
+/// `block_sums` the checksums of its blocks of vector rows) to the end of the metadata region.
 pub fn write_tables(
     region: &mut Vec<u8>,
     items: &[ItemMeta],
     fields: &[String],
     id_order: &[u32],
+    block_sums: &[u64],
 ) -> Result<Tables, EncodeError> {
     let mut heap = Vec::new();
     let mut offsets = Vec::with_capacity(items.len() + 1);
@@ -258,6 +275,7 @@ pub fn write_tables(
         values: section(region, &values)?,
         texts: section(region, &texts)?,
         rows: section(region, &u32s(rows))?,
+        blocks: section(region, &le_u64s(block_sums))?,
     })
 }
 
@@ -430,6 +448,14 @@ impl<'a> CollectionView<'a> {
                 .get(start..)
                 .unwrap_or_default(),
         }
+    }
+
+    /// The stored checksum of row block `block` (`None` past the last block).
+    pub fn block_checksum(&self, block: usize) -> Option<u64> {
+        let bytes = self.table(self.tables.blocks);
+        let at = block.checked_mul(8)?;
+        let word: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
+        Some(u64::from_le_bytes(word))
     }
 
     /// The row of the item with this id (bisection over the id order).
