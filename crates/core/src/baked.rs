@@ -46,7 +46,7 @@ pub struct BakedIndex {
     header: Header,
     meta: Directory,
     /// The meta region (tables, then the directory); each collection's part is verified on
-    /// its first use (`checked`).
+    /// its first use (`guards`).
     region: &'static [u8],
     vectors: &'static [f32],
     /// Per collection (directory order): its integrity state.
