@@ -86,7 +86,10 @@ fn flipped_vector_byte_is_caught_on_first_read_not_by_the_cold_start() {
     let at = u64_at(&b, 32) + 2 * 4 + 1;
     b[at] ^= 0x01;
     let index = open(&b).expect("the header and metadata are intact");
-    let c = index.collection("c").expect("the tables are intact").expect("c");
+    let c = index
+        .collection("c")
+        .expect("the tables are intact")
+        .expect("c");
     assert!(matches!(
         c.vector(1),
         Err(FormatError::CollectionCorrupt { ref name }) if name == "c"
@@ -209,7 +212,10 @@ fn a_flipped_vector_byte_fails_verify_and_truncation_fails_open() {
     bad[vectors_offset + 5] ^= 0x10;
     let index = open(&bad).expect("the metadata is intact");
     assert!(!index.verify(), "inspect --verify re-hashes the vectors");
-    assert!(index.collection("c").is_err(), "and the collection is refused since");
+    assert!(
+        index.collection("c").is_err(),
+        "and the collection is refused since"
+    );
     for cut in [1, 4, 64, b.len() - vectors_offset, b.len() - HEADER_LEN - 1] {
         assert!(
             matches!(open(&b[..b.len() - cut]), Err(FormatError::Corrupt(_))),
@@ -266,8 +272,10 @@ fn search_of(query: Query, filters: &[&str]) -> Search {
     }
 }
 
-/// The answer (rows and score bits) or the error's code and text.
-fn answer(index: &BakedIndex, search: &Search) -> Result<Vec<Vec<(usize, u32)>>, (Code, String)> {
+/// A search's answer (rows and score bits per list) or its error's code and text.
+type Answer = Result<Vec<Vec<(usize, u32)>>, (Code, String)>;
+
+fn answer(index: &BakedIndex, search: &Search) -> Answer {
     match search::run(index, search) {
         Ok(ranked) => Ok(ranked
             .lists
@@ -278,11 +286,14 @@ fn answer(index: &BakedIndex, search: &Search) -> Result<Vec<Vec<(usize, u32)>>,
     }
 }
 
-fn assert_refused(got: Result<Vec<Vec<(usize, u32)>>, (Code, String)>, what: &str) {
+fn assert_refused(got: Answer, what: &str) {
     match got {
         Err((code, text)) => {
             assert_eq!(code, Code::IndexCorrupt, "{what}: {text}");
-            assert!(text.contains("\"c\""), "{what}: names the collection: {text}");
+            assert!(
+                text.contains("\"c\""),
+                "{what}: names the collection: {text}"
+            );
         }
         Ok(hits) => panic!("{what}: answered {hits:?} from a corrupt row"),
     }
@@ -303,7 +314,10 @@ fn a_flipped_vector_byte_refuses_every_search_that_reads_its_row_in_every_storag
         let searches = [
             ("like", search_of(Query::Like("item-5".into()), &[])),
             ("scan", search_of(Query::Vector(row5.clone()), &[])),
-            ("filtered", search_of(Query::Vector(row5.clone()), &["group=g5"])),
+            (
+                "filtered",
+                search_of(Query::Vector(row5.clone()), &["group=g5"]),
+            ),
             (
                 "batch",
                 search_of(Query::Batch(vec![row5.clone(), row5.clone()]), &[]),

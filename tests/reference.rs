@@ -51,7 +51,9 @@ fn reference_caches_bake_and_search_like_brute_force() {
         let collection = collection.expect("intact");
         for row in 0..collection.len() {
             // The item itself, and a blend of it with its neighbour, as queries.
-            let next = collection.vector((row + 1) % collection.len()).expect("intact");
+            let next = collection
+                .vector((row + 1) % collection.len())
+                .expect("intact");
             let blend: Vec<f32> = collection
                 .vector(row)
                 .expect("intact")

@@ -119,7 +119,11 @@ impl BakedIndex {
         let guard = &self.guards[slot];
         let verified = guard.tables.get_or_init(|| {
             verify_collection(&self.header, self.blob, meta).ok()?;
-            Some((0..meta.blocks().div_ceil(64)).map(|_| AtomicU64::new(0)).collect())
+            Some(
+                (0..meta.blocks().div_ceil(64))
+                    .map(|_| AtomicU64::new(0))
+                    .collect(),
+            )
         });
         let Some(verified) = verified.as_deref() else {
             return Err(corrupt(meta));

@@ -356,7 +356,10 @@ fn l2_top_k(rows: Rows<'_>, len: usize, query: &[f32], params: &Params<'_>) -> V
     };
     for row in ids {
         let dim = rows.dim;
-        let vector = rows.data.get(row * dim..(row + 1) * dim).unwrap_or_default();
+        let vector = rows
+            .data
+            .get(row * dim..(row + 1) * dim)
+            .unwrap_or_default();
         best.push(row, similarity(Metric::L2, vector, query));
     }
     best.into_sorted()

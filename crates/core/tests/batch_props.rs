@@ -344,7 +344,14 @@ fn large_random_collection_with_a_filter_as(storage: Storage) {
         let only = matching(&collection, &filters);
         let only = (!filters.is_empty()).then_some(only.as_slice());
         for (got, query) in got.iter().zip(&queries) {
-            let want = naive_rank(collection.rows(None).expect("intact").data, 1_536, only, query, 25, None);
+            let want = naive_rank(
+                collection.rows(None).expect("intact").data,
+                1_536,
+                only,
+                query,
+                25,
+                None,
+            );
             assert_eq!(got.len(), 25);
             assert_exact(got, &want, &format!("{storage:?} {filters:?}"));
         }

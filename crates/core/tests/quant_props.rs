@@ -95,8 +95,16 @@ fn check(kernel: Kernel, compact: &CompactRef<'_>, rows: Rows<'_>, query: &[f32]
         verified.borrow_mut().extend_from_slice(keep);
         Ok(())
     };
-    let fast = quant::exact_top_k(kernel, rows, compact, query, case.k, case.min_score, &verify)
-        .expect("verify passes");
+    let fast = quant::exact_top_k(
+        kernel,
+        rows,
+        compact,
+        query,
+        case.k,
+        case.min_score,
+        &verify,
+    )
+    .expect("verify passes");
     // Every row whose f32 vector was read for rescoring went through `verify` first.
     let verified = verified.into_inner();
     assert!(fast.iter().all(|h| verified.contains(&(h.row as u32))));
