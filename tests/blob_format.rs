@@ -499,3 +499,80 @@ fn a_flipped_vector_byte_in_any_collection_a_plan_reads_refuses_the_plan() {
     };
     assert_eq!(ids(&again), ids(&intact));
 }
+
+#[test]
+fn a_baked_text_is_found_through_the_digest_index_as_through_its_id() {
+    let default = plan_index::baked().expect("the baked index decodes");
+    let Ok(Some(queries)) = default.collection(QUERIES_COLLECTION) else {
+        eprintln!("skipping: no queries collection baked");
+        return;
+    };
+    assert!(
+        default
+            .entries()
+            .iter()
+            .any(|c| c.name == QUERIES_COLLECTION && c.digests.is_some()),
+        "the queries collection's ids are sha256 digests: it has a digest index"
+    );
+    for row in [0, queries.len() / 2, queries.len() - 1] {
+        let item = queries.item(row);
+        let text = item.text.expect("queries keep their text");
+        let digest = plan_index_format::sha256(text);
+        let by_digest = default
+            .vector_by_digest(QUERIES_COLLECTION, &digest)
+            .expect("intact")
+            .expect("found");
+        assert_eq!(by_digest, queries.vector(row).expect("intact"), "row {row}");
+    }
+    let absent = plan_index_format::sha256("a text nobody baked");
+    assert_eq!(
+        default
+            .vector_by_digest(QUERIES_COLLECTION, &absent)
+            .expect("intact"),
+        None
+    );
+    // Ids that are not digests get no index; the lookup falls back to the id order.
+    let rich = open(&rich_blob()).expect("intact");
+    assert!(rich.entries().iter().all(|c| c.digests.is_none()));
+    assert_eq!(rich.vector_by_digest("c", &absent).expect("intact"), None);
+}
+
+#[test]
+fn a_flipped_byte_in_the_digest_index_or_the_block_sums_refuses_the_lookups() {
+    let default = plan_index::baked().expect("the baked index decodes");
+    let Some(entry) = default
+        .entries()
+        .iter()
+        .find(|c| c.name == QUERIES_COLLECTION)
+    else {
+        eprintln!("skipping: no queries collection baked");
+        return;
+    };
+    let digests = entry.digests.clone().expect("a digest index");
+    let good = default.blob().to_vec();
+    let Ok(intact) = plan(default, &marathon()) else {
+        eprintln!("skipping: the baked index cannot make plans");
+        return;
+    };
+    let text = intact.philosophy.query.clone();
+    let in_table =
+        |span: plan_index_format::Span, at: u32| HEADER_LEN + (span.offset + at) as usize;
+    let flips = [
+        in_table(digests.table, 0),
+        in_table(digests.table, digests.table.len / 2),
+        in_table(digests.table, digests.table.len - 1),
+        in_table(entry.tables.blocks, 3),
+        in_table(entry.tables.blocks, entry.tables.blocks.len - 1),
+    ];
+    for at in flips {
+        let bad = flipped(&good, at, 0x02);
+        let index = open(&bad).expect("the directory is intact");
+        let err = embed_query(&index, &text).expect_err("no vector from a corrupt index");
+        assert_eq!(err.code(), Code::IndexCorrupt, "flip at {at}: {err}");
+        let err = plan(&index, &marathon()).expect_err("no plan either");
+        assert_eq!(err.code(), Code::IndexCorrupt, "flip at {at}: {err}");
+        assert!(err.to_string().contains(QUERIES_COLLECTION), "{err}");
+        // The collection itself is refused too: its tables' checksum covers both.
+        assert!(index.collection(QUERIES_COLLECTION).is_err());
+    }
+}

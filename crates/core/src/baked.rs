@@ -32,7 +32,8 @@ use std::time::{Duration, Instant};
 use plan_index_format::{BlockSpan, CompactDir, Storage};
 use plan_index_format::{
     CollectionDir, CollectionView, Directory, FormatError, Header, Item, Metric, VECTOR_ALIGN,
-    decode_directory, decode_header, hex, meta_checksum, verify_collection, verify_content_hash,
+    decode_directory, decode_header, find_digest, hex, meta_checksum, verify_collection,
+    verify_content_hash, verify_digests,
 };
 
 use crate::batch::Rows;
@@ -57,11 +58,21 @@ pub struct BakedIndex {
 /// The integrity state of one collection.
 #[derive(Debug, Default)]
 struct Guard {
-    /// Once its tables (and compact rows) were checked: `Some` bitset of the row blocks
-    /// verified so far when they held, `None` when they did not.
-    tables: OnceLock<Option<Box<[AtomicU64]>>>,
+    /// Whether its tables (and compact rows) passed their checksums, once checked.
+    tables: OnceLock<bool>,
+    /// Whether its digest index and row-block sums passed theirs, once checked.
+    digests: OnceLock<bool>,
+    /// The row blocks verified so far (a bit each), allocated on first need.
+    blocks: OnceLock<Box<[AtomicU64]>>,
     /// Set when a row block failed its checksum: the collection is refused from then on.
     poisoned: AtomicBool,
+}
+
+impl Guard {
+    /// Whether the collection is known to be corrupt (its tables failed, or a row block).
+    fn refused(&self) -> bool {
+        self.tables.get() == Some(&false) || self.poisoned.load(Ordering::Acquire)
+    }
 }
 
 /// One collection of a [`BakedIndex`].
@@ -117,20 +128,66 @@ impl BakedIndex {
     fn collection_at(&self, slot: usize) -> Result<Collection<'_>, FormatError> {
         let meta = &self.meta.collections[slot];
         let guard = &self.guards[slot];
-        let verified = guard.tables.get_or_init(|| {
-            verify_collection(&self.header, self.blob, meta).ok()?;
-            Some(
-                (0..meta.blocks().div_ceil(64))
-                    .map(|_| AtomicU64::new(0))
-                    .collect(),
-            )
-        });
-        let Some(verified) = verified.as_deref() else {
-            return Err(corrupt(meta));
-        };
-        if guard.poisoned.load(Ordering::Acquire) {
+        guard
+            .tables
+            .get_or_init(|| verify_collection(&self.header, self.blob, meta).is_ok());
+        if guard.refused() {
             return Err(corrupt(meta));
         }
+        self.unchecked(slot)
+    }
+
+    /// The vector of the item whose id is the sha256 hex digest `digest` in collection `name`
+    /// (`Ok(None)` when there is no such collection or item), read through the collection's
+    /// digest index: only the index and the row-block sums are checked (on the first lookup),
+    /// then the row's block, not the rest of the tables (see `DigestDir`). A collection
+    /// without a digest index is looked up by id, after its tables' checksum.
+    pub fn vector_by_digest(
+        &self,
+        name: &str,
+        digest: &[u8; 32],
+    ) -> Result<Option<&[f32]>, FormatError> {
+        let Some(slot) = self.meta.collections.iter().position(|c| c.name == name) else {
+            return Ok(None);
+        };
+        let meta = &self.meta.collections[slot];
+        let Some(dir) = &meta.digests else {
+            let collection = self.collection_at(slot)?;
+            return match collection.position(&hex(digest)) {
+                Some(row) => collection.vector(row).map(Some),
+                None => Ok(None),
+            };
+        };
+        let guard = &self.guards[slot];
+        let intact = *guard
+            .digests
+            .get_or_init(|| verify_digests(&self.header, self.blob, meta).is_ok());
+        if !intact || guard.refused() {
+            return Err(corrupt(meta));
+        }
+        let start = dir.table.offset as usize;
+        let table = self
+            .region
+            .get(start..start + dir.table.len as usize)
+            .unwrap_or_default();
+        match find_digest(table, digest) {
+            // Only the row's vector is read: its block is checked against a sum that
+            // `verify_digests` covered.
+            Some(row) => self.unchecked(slot)?.vector(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Collection `slot` without its tables' checksum: for `collection_at` once that passed,
+    /// and for `vector_by_digest`, which reads nothing of the tables but what it checked.
+    fn unchecked(&self, slot: usize) -> Result<Collection<'_>, FormatError> {
+        let meta = &self.meta.collections[slot];
+        let guard = &self.guards[slot];
+        let verified = guard.blocks.get_or_init(|| {
+            (0..meta.blocks().div_ceil(64))
+                .map(|_| AtomicU64::new(0))
+                .collect()
+        });
         let start = meta.first_float as usize;
         let len = meta.len as usize * meta.dim as usize;
         let compact = match &meta.compact {

@@ -50,7 +50,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::compact::{CompactRows, Storage};
-use crate::tables::{Span, Tables, write_tables};
+use crate::tables::{DIGEST_ENTRY, Span, Tables, write_digests, write_tables};
 
 /// First bytes of every blob.
 pub const MAGIC: [u8; 8] = *b"PLNINDEX";
@@ -369,7 +369,12 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// sha256 of a text, as lowercase hex (the `text_hash` and the `queries` collection's ids).
 pub fn sha256_hex(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
+    hex(&sha256(text))
+}
+
+/// sha256 of a text (what a digest index is keyed by: the id's 64 hex digits, decoded).
+pub fn sha256(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
 }
 
 fn bincode_config() -> bincode::config::Configuration {
@@ -434,6 +439,24 @@ pub struct CollectionDir {
     pub storage: Storage,
     /// Its compact rows in the vector block (f16 and i8 storage).
     pub compact: Option<CompactDir>,
+    /// Its digest index, when every id is a sha256 hex digest (the `queries` collection).
+    pub digests: Option<DigestDir>,
+}
+
+/// A collection's index of rows by id digest: what a baked query lookup reads instead of the
+/// whole tables. The `queries` collection's tables are ~600 KB (ids, text hashes, texts) for
+/// ~2,500 texts, and a plan looks up ~20 of them: checking its own 92 KB, and the row-block
+/// sums, costs a fraction of checking every table of the collection on its first use.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestDir {
+    /// Entries sorted by digest: the 32 bytes of the id, then its u32 row (inside the
+    /// collection's extent, so the tables' checksum covers them too).
+    pub table: Span,
+    /// `meta_checksum` of the entries.
+    pub checksum: u64,
+    /// `meta_checksum` of the collection's `tables.blocks` (the row-block sums a lookup
+    /// checks its row against, without the tables' own checksum).
+    pub blocks_checksum: u64,
 }
 
 /// A byte range of the vector block.
@@ -530,6 +553,14 @@ fn encode_meta(
             .ok_or(EncodeError::TooLarge)?;
         let sums = block_sums(rows, c.dim as usize, block_rows as usize);
         let tables = write_tables(&mut region, &c.items, &c.fields, &c.id_order, &sums)?;
+        let digests = write_digests(&mut region, &c.items)?.map(|table| {
+            let bytes = |s: Span| &region[s.offset as usize..(s.offset + s.len) as usize];
+            DigestDir {
+                table,
+                checksum: meta_checksum(bytes(table)),
+                blocks_checksum: meta_checksum(bytes(tables.blocks)),
+            }
+        });
         let extent = Span {
             offset: u32::try_from(start).map_err(|_| EncodeError::TooLarge)?,
             len: u32::try_from(region.len() - start).map_err(|_| EncodeError::TooLarge)?,
@@ -547,6 +578,7 @@ fn encode_meta(
             tables,
             storage: c.storage,
             compact,
+            digests,
         });
     }
     let directory = Directory {
@@ -774,6 +806,21 @@ pub fn decode_directory(header: &Header, blob: &[u8]) -> Result<Directory, Forma
                 c.name
             )));
         }
+        let digests_fit = c.digests.as_ref().is_none_or(|d| {
+            let (start, end) = (
+                u64::from(d.table.offset),
+                u64::from(d.table.offset) + u64::from(d.table.len),
+            );
+            start >= u64::from(c.extent.offset)
+                && end <= u64::from(c.extent.offset) + u64::from(c.extent.len)
+                && d.table.len as usize == c.len as usize * DIGEST_ENTRY
+        });
+        if !digests_fit {
+            return Err(FormatError::Corrupt(format!(
+                "collection {} has a bad digest index",
+                c.name
+            )));
+        }
         let rows = u64::from(c.len).checked_mul(u64::from(c.dim));
         let end = rows.and_then(|r| r.checked_add(c.first_float));
         if end.is_none_or(|end| end > floats) {
@@ -821,6 +868,25 @@ pub fn verify_collection(
             .is_some_and(|b| meta_checksum(b) == compact.checksum)
     });
     if !(tables_ok && compact_ok) {
+        return Err(FormatError::CollectionCorrupt {
+            name: c.name.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a collection's digest index and its row-block sums against their checksums (reads
+/// them once: 40 bytes per item); the reader calls it on the first lookup by digest.
+pub fn verify_digests(header: &Header, blob: &[u8], c: &CollectionDir) -> Result<(), FormatError> {
+    let region = header.meta_bytes(blob);
+    let sum = |s: Span| {
+        let start = s.offset as usize;
+        region.get(start..start + s.len as usize).map(meta_checksum)
+    };
+    let intact = c.digests.as_ref().is_some_and(|d| {
+        sum(d.table) == Some(d.checksum) && sum(c.tables.blocks) == Some(d.blocks_checksum)
+    });
+    if !intact {
         return Err(FormatError::CollectionCorrupt {
             name: c.name.clone(),
         });

@@ -279,6 +279,68 @@ pub fn write_tables(
     })
 }
 
+/// Bytes per entry of a digest index: the 32-byte id, then the u32 row.
+pub const DIGEST_ENTRY: usize = 36;
+
+/// The id as the 32 bytes its 64 lowercase hex digits spell (a sha256 digest), if it is one.
+pub fn id_digest(id: &str) -> Option<[u8; 32]> {
+    let hex = id.as_bytes();
+    if hex.len() != 64 {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 32];
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(out)
+}
+
+/// Writes the digest index of a collection whose every id is a sha256 hex digest (the
+/// `queries` collection, keyed by the hash of each text): its entries sorted by digest. `None`
+/// (nothing written) when an id is not one.
+pub fn write_digests(
+    region: &mut Vec<u8>,
+    items: &[ItemMeta],
+) -> Result<Option<Span>, EncodeError> {
+    let mut entries = Vec::with_capacity(items.len());
+    for (row, item) in items.iter().enumerate() {
+        let Some(digest) = id_digest(&item.id) else {
+            return Ok(None);
+        };
+        entries.push((digest, len_u32(row)?));
+    }
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    entries.sort_unstable();
+    let mut bytes = Vec::with_capacity(entries.len() * DIGEST_ENTRY);
+    for (digest, row) in entries {
+        bytes.extend_from_slice(&digest);
+        bytes.extend_from_slice(&row.to_le_bytes());
+    }
+    section(region, &bytes).map(Some)
+}
+
+/// The row stored under `digest` in a digest index's bytes (bisection; `None` when absent).
+pub fn find_digest(table: &[u8], digest: &[u8; 32]) -> Option<usize> {
+    let (mut lo, mut hi) = (0, table.len() / DIGEST_ENTRY);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let entry = slice(table, mid * DIGEST_ENTRY, DIGEST_ENTRY);
+        match entry.get(..32)?.cmp(&digest[..]) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(u32_at(entry, 8) as usize),
+        }
+    }
+    None
+}
+
 // ---- reader ----
 
 fn slice(bytes: &[u8], at: usize, len: usize) -> &[u8] {
