@@ -41,7 +41,9 @@
 //! reads any of its rows, then remembers it (a bit per block). A collection's vectors are
 //! never hashed whole on its first use: the plan's baked-query lookups read ~130 rows of the
 //! ~2,700 of `queries`, and hashing all of them (page faults included) would cost more than
-//! the plan. Format 3 did not check the vectors at all before use.
+//! the plan. Format 3 did not check the vectors at all before use. For the same reason a
+//! collection keyed by sha256 digests (`queries`) has a digest index with its own checksum
+//! ([`DigestDir`]): a baked text lookup checks that and the block sums, not the whole tables.
 
 use std::collections::BTreeMap;
 use std::fmt;

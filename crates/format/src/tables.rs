@@ -23,6 +23,9 @@
 //! rows       u32 rows, ascending within each value
 //! blocks     u64 per block of `block_rows` vector rows (the last block may be short):
 //!            `meta_checksum` of that block's f32 bytes in the vector block
+//! digests   only when every id is 64 lowercase hex digits (a sha256, as in `queries`):
+//!            36-byte entries sorted by digest, the id's 32 bytes then its u32 row
+//!            (`write_digests`, `find_digest`; see `layout::DigestDir`)
 //! ```
 //!
 //! The row-block checksums sit among the tables so that the tables' own checksum covers
