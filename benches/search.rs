@@ -40,7 +40,7 @@ fn warm_search(c: &mut Criterion) {
             group.sample_size(20);
         }
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| top_k(&collection, black_box(&query), &params))
+            b.iter(|| top_k(&collection, black_box(&query), &params).expect("intact"))
         });
     }
     group.finish();
@@ -60,7 +60,7 @@ fn filtered_search(c: &mut Criterion) {
         min_score: None,
     };
     c.bench_function("search_top10_1536d_filtered_10pct/10000", |b| {
-        b.iter(|| top_k(&collection, black_box(&query), &params))
+        b.iter(|| top_k(&collection, black_box(&query), &params).expect("intact"))
     });
 }
 
@@ -114,12 +114,12 @@ fn batch_vs_single(c: &mut Criterion) {
         group.bench_function("one_by_one", |b| {
             b.iter(|| {
                 for q in &refs {
-                    black_box(top_k(&collection, black_box(q), &params));
+                    black_box(top_k(&collection, black_box(q), &params).expect("intact"));
                 }
             })
         });
         group.bench_function("batch", |b| {
-            b.iter(|| top_k_batch(&collection, black_box(&refs), &params))
+            b.iter(|| top_k_batch(&collection, black_box(&refs), &params).expect("intact"))
         });
         group.finish();
     }
@@ -192,7 +192,7 @@ fn storage_search(c: &mut Criterion) {
         let collection = index.collection("bench").expect("intact").expect("bench");
         let query = prepare_query(&collection, &query).expect("query");
         group.bench_function(storage.as_str(), |b| {
-            b.iter(|| top_k(&collection, black_box(&query), &params))
+            b.iter(|| top_k(&collection, black_box(&query), &params).expect("intact"))
         });
     }
     group.finish();

@@ -26,7 +26,7 @@ fn only_a_text_that_is_not_baked_loads_the_model() {
         .expect("a collection")
         .expect("intact");
     let name = collection.name().to_string();
-    let vector = collection.vector(0).to_vec();
+    let vector = collection.vector(0).expect("intact").to_vec();
     search(index, &name, QueryInput::Engine(Query::Vector(vector)));
     search(
         index,

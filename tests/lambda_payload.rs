@@ -38,6 +38,7 @@ fn knowledge_vector() -> Vec<f32> {
         .expect("intact")
         .expect("knowledge collection")
         .vector(0)
+        .expect("intact vectors")
         .to_vec()
 }
 

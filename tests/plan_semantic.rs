@@ -18,7 +18,7 @@ fn brute_force(index: &BakedIndex, collection: &Collection<'_>, text: &str) -> (
     let qn = norm(&query);
     let mut best = (0, f64::NEG_INFINITY);
     for row in 0..collection.len() {
-        let v = collection.vector(row);
+        let v = collection.vector(row).expect("intact");
         let mut dot = 0.0;
         for i in 0..v.len() {
             dot += f64::from(v[i]) * f64::from(query[i]);

@@ -51,16 +51,19 @@ fn reference_caches_bake_and_search_like_brute_force() {
         let collection = collection.expect("intact");
         for row in 0..collection.len() {
             // The item itself, and a blend of it with its neighbour, as queries.
-            let next = collection.vector((row + 1) % collection.len());
+            let next = collection
+                .vector((row + 1) % collection.len())
+                .expect("intact");
             let blend: Vec<f32> = collection
                 .vector(row)
+                .expect("intact")
                 .iter()
                 .zip(next)
                 .map(|(a, b)| 0.7 * a + 0.3 * b)
                 .collect();
-            for raw in [collection.vector(row).to_vec(), blend] {
+            for raw in [collection.vector(row).expect("intact").to_vec(), blend] {
                 let query = prepare_query(&collection, &raw).expect("valid query");
-                let got = top_k(&collection, &query, &params);
+                let got = top_k(&collection, &query, &params).expect("intact");
                 let want = naive_top_k(&collection, &query, 5, &[], None);
                 assert_same_ranking(&collection, &query, &got, &want, 1e-5);
             }
@@ -101,14 +104,14 @@ fn filters_run_before_ranking_on_real_data() {
         .collection("templates")
         .expect("intact")
         .expect("templates");
-    let query = templates.vector(0).to_vec();
+    let query = templates.vector(0).expect("intact").to_vec();
     let filters = vec!["session_type=long".parse().expect("filter")];
     let params = Params {
         k: 5,
         filters: &filters,
         min_score: None,
     };
-    let hits = top_k(&templates, &query, &params);
+    let hits = top_k(&templates, &query, &params).expect("intact");
     let long_runs = templates
         .items()
         .filter(|i| i.metadata.get("session_type").and_then(|v| v.as_str()) == Some("long"))

@@ -113,7 +113,7 @@ proptest! {
         let query = prepare_query(&collection, &non_zero(&case.query)).expect("valid query");
         let filters: Vec<Filter> = case.filters.iter().copied().map(filter).collect();
         let params = Params { k: case.k, filters: &filters, min_score: case.min_score };
-        let got = top_k(&collection, &query, &params);
+        let got = top_k(&collection, &query, &params).expect("intact");
         let want = naive_top_k(&collection, &query, case.k, &filters, case.min_score);
         assert_same_ranking(&collection, &query, &got, &want, 1e-5);
         // Filters run before ranking: when k items match, k come back.
@@ -144,7 +144,7 @@ fn ties_go_to_the_earlier_item() {
         filters: &[],
         min_score: None,
     };
-    let hits = top_k(&collection, &[1.0, 0.0], &params);
+    let hits = top_k(&collection, &[1.0, 0.0], &params).expect("intact");
     let rows: Vec<usize> = hits.iter().map(|h| h.row).collect();
     assert_eq!(rows, [0, 2]);
 }

@@ -21,7 +21,11 @@ pub fn naive_top_k(
         })
         .map(|row| Hit {
             row,
-            score: naive_score(collection.metric(), collection.vector(row), query) as f32,
+            score: naive_score(
+                collection.metric(),
+                collection.vector(row).expect("intact"),
+                query,
+            ) as f32,
         })
         .filter(|h| min_score.is_none_or(|m| h.score >= m))
         .collect();
@@ -56,7 +60,11 @@ pub fn assert_same_ranking(
     for (g, w) in got.iter().zip(want) {
         assert!((g.score - w.score).abs() <= tol, "score {g:?} vs {w:?}");
         if g.row != w.row {
-            let naive = naive_score(collection.metric(), collection.vector(g.row), query) as f32;
+            let naive = naive_score(
+                collection.metric(),
+                collection.vector(g.row).expect("intact"),
+                query,
+            ) as f32;
             assert!(
                 (naive - w.score).abs() <= tol,
                 "{} ranked where {} should be (got {got:?}, want {want:?})",

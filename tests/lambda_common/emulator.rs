@@ -196,5 +196,8 @@ pub fn baked_sample() -> (String, Vec<f32>) {
         .next()
         .expect("a collection")
         .expect("intact");
-    (collection.name().to_string(), collection.vector(0).to_vec())
+    (
+        collection.name().to_string(),
+        collection.vector(0).expect("intact").to_vec(),
+    )
 }

@@ -1,7 +1,7 @@
 //! The decoded view over a baked blob.
 //!
 //! [`BakedIndex::open`] checks the header and the directory's checksum and decodes the small
-//! directory (format version 3); nothing per item is decoded, copied or even read: ids, texts,
+//! directory (format version 4); nothing per item is decoded, copied or even read: ids, texts,
 //! payloads, metadata and the posting lists baked at build time are read in place from the
 //! blob when asked for, and each collection's rows are a `&'static [f32]` cast in place from
 //! its bytes. So the cold start does not grow with the number of items.
@@ -13,19 +13,32 @@
 //! answer is ever given from it. That is why collection access returns a `Result`. Where the
 //! blob lives (the binary's own `static`, or a leaked buffer in tests) is the caller's
 //! business.
+//!
+//! The f32 rows are checked lazily, by block (format 4): the tables hold a checksum per block
+//! of rows, and every read of rows goes through a verified accessor ([`Collection::vector`],
+//! [`Collection::rows`]) that checks the blocks it is about to hand out the first time, then
+//! remembers them in an atomic bitset (one bit per block, allocated on the collection's first
+//! use, so the cold start stays per-collection). Hashing a whole collection's vectors on its
+//! first use would cost a plan more than the plan: it reads ~130 of the ~2,700 rows of
+//! `queries`. A block that fails poisons its collection: that read and every later access to
+//! the collection is refused with the same [`FormatError::CollectionCorrupt`]. There is no
+//! public accessor of unverified rows; the compact scan, which must not read the f32 rows of
+//! rows it rules out, verifies only its candidates, through [`Collection::verify_rows`].
 
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use plan_index_format::{BlockSpan, CompactDir, Storage};
 use plan_index_format::{
     CollectionDir, CollectionView, Directory, FormatError, Header, Item, Metric, VECTOR_ALIGN,
-    decode_directory, decode_header, hex, verify_collection, verify_content_hash,
+    decode_directory, decode_header, find_digest, hex, meta_checksum, verify_collection,
+    verify_content_hash, verify_digests,
 };
 
-use crate::quant::{CompactRef, F16Rows, I8Rows};
-
+use crate::batch::Rows;
 use crate::postings::Postings;
+use crate::quant::{CompactRef, F16Rows, I8Rows};
 
 /// An opened index: the directory decoded, everything else borrowed from the blob.
 #[derive(Debug)]
@@ -34,12 +47,32 @@ pub struct BakedIndex {
     header: Header,
     meta: Directory,
     /// The meta region (tables, then the directory); each collection's part is verified on
-    /// its first use (`checked`).
+    /// its first use (`guards`).
     region: &'static [u8],
     vectors: &'static [f32],
-    /// Per collection (directory order): whether its checksum held, once computed.
-    checked: Vec<OnceLock<bool>>,
+    /// Per collection (directory order): its integrity state.
+    guards: Vec<Guard>,
     decode_time: Duration,
+}
+
+/// The integrity state of one collection.
+#[derive(Debug, Default)]
+struct Guard {
+    /// Whether its tables (and compact rows) passed their checksums, once checked.
+    tables: OnceLock<bool>,
+    /// Whether its digest index and row-block sums passed theirs, once checked.
+    digests: OnceLock<bool>,
+    /// The row blocks verified so far (a bit each), allocated on first need.
+    blocks: OnceLock<Box<[AtomicU64]>>,
+    /// Set when a row block failed its checksum: the collection is refused from then on.
+    poisoned: AtomicBool,
+}
+
+impl Guard {
+    /// Whether the collection is known to be corrupt (its tables failed, or a row block).
+    fn refused(&self) -> bool {
+        self.tables.get() == Some(&false) || self.poisoned.load(Ordering::Acquire)
+    }
 }
 
 /// One collection of a [`BakedIndex`].
@@ -47,8 +80,12 @@ pub struct BakedIndex {
 pub struct Collection<'a> {
     meta: &'a CollectionDir,
     view: CollectionView<'a>,
+    /// Every f32 row, unverified: read only through `checked_blocks` first.
     rows: &'a [f32],
     compact: Option<CompactRef<'a>>,
+    /// Which row blocks have passed their checksum (one bit each).
+    verified: &'a [AtomicU64],
+    poisoned: &'a AtomicBool,
 }
 
 impl BakedIndex {
@@ -67,11 +104,11 @@ impl BakedIndex {
         }
         let vectors: &'static [f32] = bytemuck::try_cast_slice(vector_bytes)
             .map_err(|e| FormatError::Corrupt(format!("vector block: {e:?}")))?;
-        let checked = meta.collections.iter().map(|_| OnceLock::new()).collect();
+        let guards = meta.collections.iter().map(|_| Guard::default()).collect();
         Ok(BakedIndex {
             blob,
             header,
-            checked,
+            guards,
             meta,
             region,
             vectors,
@@ -90,13 +127,67 @@ impl BakedIndex {
 
     fn collection_at(&self, slot: usize) -> Result<Collection<'_>, FormatError> {
         let meta = &self.meta.collections[slot];
-        let intact = *self.checked[slot]
+        let guard = &self.guards[slot];
+        guard
+            .tables
             .get_or_init(|| verify_collection(&self.header, self.blob, meta).is_ok());
-        if !intact {
-            return Err(FormatError::CollectionCorrupt {
-                name: meta.name.clone(),
-            });
+        if guard.refused() {
+            return Err(corrupt(meta));
         }
+        self.unchecked(slot)
+    }
+
+    /// The vector of the item whose id is the sha256 hex digest `digest` in collection `name`
+    /// (`Ok(None)` when there is no such collection or item), read through the collection's
+    /// digest index: only the index and the row-block sums are checked (on the first lookup),
+    /// then the row's block, not the rest of the tables (see `DigestDir`). A collection
+    /// without a digest index is looked up by id, after its tables' checksum.
+    pub fn vector_by_digest(
+        &self,
+        name: &str,
+        digest: &[u8; 32],
+    ) -> Result<Option<&[f32]>, FormatError> {
+        let Some(slot) = self.meta.collections.iter().position(|c| c.name == name) else {
+            return Ok(None);
+        };
+        let meta = &self.meta.collections[slot];
+        let Some(dir) = &meta.digests else {
+            let collection = self.collection_at(slot)?;
+            return match collection.position(&hex(digest)) {
+                Some(row) => collection.vector(row).map(Some),
+                None => Ok(None),
+            };
+        };
+        let guard = &self.guards[slot];
+        let intact = *guard
+            .digests
+            .get_or_init(|| verify_digests(&self.header, self.blob, meta).is_ok());
+        if !intact || guard.refused() {
+            return Err(corrupt(meta));
+        }
+        let start = dir.table.offset as usize;
+        let table = self
+            .region
+            .get(start..start + dir.table.len as usize)
+            .unwrap_or_default();
+        match find_digest(table, digest) {
+            // Only the row's vector is read: its block is checked against a sum that
+            // `verify_digests` covered.
+            Some(row) => self.unchecked(slot)?.vector(row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Collection `slot` without its tables' checksum: for `collection_at` once that passed,
+    /// and for `vector_by_digest`, which reads nothing of the tables but what it checked.
+    fn unchecked(&self, slot: usize) -> Result<Collection<'_>, FormatError> {
+        let meta = &self.meta.collections[slot];
+        let guard = &self.guards[slot];
+        let verified = guard.blocks.get_or_init(|| {
+            (0..meta.blocks().div_ceil(64))
+                .map(|_| AtomicU64::new(0))
+                .collect()
+        });
         let start = meta.first_float as usize;
         let len = meta.len as usize * meta.dim as usize;
         let compact = match &meta.compact {
@@ -108,6 +199,8 @@ impl BakedIndex {
             view: CollectionView::new(self.region, &meta.tables, &meta.fields, meta.len as usize),
             rows: &self.vectors[start..start + len],
             compact,
+            verified,
+            poisoned: &guard.poisoned,
         })
     }
 
@@ -207,9 +300,10 @@ impl BakedIndex {
     }
 
     /// Re-hashes every byte and compares with the stored content hash, and checks every
-    /// collection's own checksum (slow; for `inspect --verify`).
+    /// collection's own checksum and every block of its rows (slow; for `inspect --verify`).
     pub fn verify(&self) -> bool {
-        let collections = (0..self.meta.collections.len()).all(|s| self.collection_at(s).is_ok());
+        let collections = (0..self.meta.collections.len())
+            .all(|s| self.collection_at(s).and_then(|c| c.rows(None)).is_ok());
         collections && verify_content_hash(&self.header, self.blob)
     }
 
@@ -259,6 +353,13 @@ impl BakedIndex {
             memo.push((key, value));
         }
         value
+    }
+}
+
+/// The error that refuses a corrupt collection.
+fn corrupt(meta: &CollectionDir) -> FormatError {
+    FormatError::CollectionCorrupt {
+        name: meta.name.clone(),
     }
 }
 
@@ -315,15 +416,77 @@ impl<'a> Collection<'a> {
         (0..self.len()).map(move |row| view.item(row))
     }
 
-    /// Item `row`'s vector, borrowed from the blob.
-    pub fn vector(&self, row: usize) -> &'a [f32] {
+    /// Item `row`'s vector, borrowed from the blob, once its block has passed its checksum
+    /// (checked on the first read of the block; an error when it fails, or when any block
+    /// of the collection has failed before). An empty vector when `row` is out of range.
+    pub fn vector(&self, row: usize) -> Result<&'a [f32], FormatError> {
+        if row >= self.len() {
+            return Ok(&[]);
+        }
+        self.verify_rows(&[row as u32])?;
         let dim = self.dim();
-        &self.rows[row * dim..(row + 1) * dim]
+        Ok(&self.rows[row * dim..(row + 1) * dim])
     }
 
-    /// All rows back to back.
-    pub fn rows(&self) -> &'a [f32] {
+    /// The rows a scan may read: `only` those (ascending, as a filter gives them) or, for
+    /// `None`, all of them, after their blocks have passed their checksums (see
+    /// [`Collection::vector`]).
+    pub fn rows<'o>(&self, only: Option<&'o [u32]>) -> Result<Rows<'o>, FormatError>
+    where
+        'a: 'o,
+    {
+        match only {
+            Some(only) => self.verify_rows(only)?,
+            None => self.checked_blocks(0..self.meta.blocks())?,
+        }
+        Ok(Rows {
+            data: self.rows,
+            dim: self.dim(),
+            only,
+        })
+    }
+
+    /// Checks the blocks of these rows (ascending order makes repeated blocks cheap, but any
+    /// order is checked); rows out of range are ignored.
+    pub fn verify_rows(&self, rows: &[u32]) -> Result<(), FormatError> {
+        let per = self.meta.block_rows.max(1);
+        let mut last = None;
+        let blocks = rows.iter().filter_map(move |&row| {
+            let block = row / per;
+            (row < self.meta.len && last.replace(block) != Some(block)).then_some(block as usize)
+        });
+        self.checked_blocks(blocks)
+    }
+
+    /// Every row, unverified, for the compact scan: it reads the f32 rows of its candidates
+    /// only, after [`Collection::verify_rows`] on them (`quant::exact_top_k`'s `verify`).
+    pub(crate) fn rows_unverified(&self) -> &'a [f32] {
         self.rows
+    }
+
+    /// Checks each block (a bit test once it has passed); the first failure poisons the
+    /// collection.
+    fn checked_blocks(&self, blocks: impl Iterator<Item = usize>) -> Result<(), FormatError> {
+        if self.poisoned.load(Ordering::Acquire) {
+            return Err(corrupt(self.meta));
+        }
+        let per = self.meta.block_rows.max(1) as usize;
+        let dim = self.dim();
+        for block in blocks {
+            let (word, bit) = (&self.verified[block / 64], 1u64 << (block % 64));
+            if word.load(Ordering::Acquire) & bit != 0 {
+                continue;
+            }
+            let first = block * per * dim;
+            let end = (first + per * dim).min(self.rows.len());
+            let bytes: &[u8] = bytemuck::cast_slice(&self.rows[first..end]);
+            if self.view.block_checksum(block) != Some(meta_checksum(bytes)) {
+                self.poisoned.store(true, Ordering::Release);
+                return Err(corrupt(self.meta));
+            }
+            word.fetch_or(bit, Ordering::Release);
+        }
+        Ok(())
     }
 
     /// The row of the item with this id.

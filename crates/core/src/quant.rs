@@ -292,7 +292,8 @@ pub fn candidates(approx: &[(f64, f64)], k: usize, min_score: Option<f32>) -> Ve
 
 /// The exact f32 top-k of `query` over `rows` (all of them, or `rows.only`), reading the f32
 /// rows only for the candidates the compact rows cannot rule out; the same hits, order and
-/// score bits as [`batch::rank`] over the same rows.
+/// score bits as [`batch::rank`] over the same rows. `verify` is called on the candidates
+/// before their f32 rows are read (the collection's checksum of their blocks).
 pub fn exact_top_k(
     kernel: Kernel,
     rows: Rows<'_>,
@@ -300,7 +301,8 @@ pub fn exact_top_k(
     query: &[f32],
     k: usize,
     min_score: Option<f32>,
-) -> Vec<Hit> {
+    verify: &dyn Fn(&[u32]) -> Result<(), plan_index_format::FormatError>,
+) -> Result<Vec<Hit>, plan_index_format::FormatError> {
     let all: Vec<u32>;
     let ids = match rows.only {
         Some(only) => only,
@@ -314,13 +316,14 @@ pub fn exact_top_k(
         .into_iter()
         .map(|at| ids[at as usize])
         .collect();
+    verify(&keep)?;
     let rows = Rows {
         only: Some(&keep),
         ..rows
     };
-    batch::rank(kernel, rows, &[query], k, min_score)
+    Ok(batch::rank(kernel, rows, &[query], k, min_score)
         .pop()
-        .unwrap_or_default()
+        .unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -134,7 +134,8 @@ pub enum SearchError {
     /// Anything else wrong with the request's fields.
     #[error("{0}")]
     InvalidRequest(String),
-    /// The collection's tables fail their checksum: nothing is answered from it.
+    /// The collection's tables, or a block of its rows, fail their checksum: nothing is
+    /// answered from it.
     #[error(transparent)]
     IndexCorrupt(#[from] FormatError),
 }
@@ -188,14 +189,18 @@ pub fn run<'a>(index: &'a BakedIndex, search: &Search) -> Result<Ranked<'a>, Sea
         min_score: search.min_score,
     };
     let lists = match &search.query {
-        Query::Vector(v) => vec![top_k(&collection, &prepare_query(&collection, v)?, &params)],
+        Query::Vector(v) => vec![top_k(
+            &collection,
+            &prepare_query(&collection, v)?,
+            &params,
+        )?],
         Query::Batch(rows) => {
             let queries = rows
                 .iter()
                 .map(|v| prepare_query(&collection, v))
                 .collect::<Result<Vec<_>, _>>()?;
             let queries: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
-            top_k_batch(&collection, &queries, &params)
+            top_k_batch(&collection, &queries, &params)?
         }
         Query::Like(id) => {
             let row = collection
@@ -204,7 +209,7 @@ pub fn run<'a>(index: &'a BakedIndex, search: &Search) -> Result<Ranked<'a>, Sea
                     collection: search.collection.clone(),
                     id: id.clone(),
                 })?;
-            vec![top_k(&collection, collection.vector(row), &params)]
+            vec![top_k(&collection, collection.vector(row)?, &params)?]
         }
     };
     Ok(Ranked { collection, lists })
@@ -276,11 +281,16 @@ pub struct Params<'a> {
 }
 
 /// Exact top-k over the rows that pass the filters. `query` must come from [`prepare_query`]
-/// (or be a row of the collection).
-pub fn top_k(collection: &Collection<'_>, query: &[f32], params: &Params<'_>) -> Vec<Hit> {
-    top_k_batch(collection, &[query], params)
+/// (or be a row of the collection). An error when a block of rows it reads fails its
+/// checksum (see [`top_k_batch`]).
+pub fn top_k(
+    collection: &Collection<'_>,
+    query: &[f32],
+    params: &Params<'_>,
+) -> Result<Vec<Hit>, FormatError> {
+    Ok(top_k_batch(collection, &[query], params)?
         .pop()
-        .unwrap_or_default()
+        .unwrap_or_default())
 }
 
 /// [`top_k`] for several queries at once: one list per query, in order, each exactly what
@@ -289,45 +299,72 @@ pub fn top_k(collection: &Collection<'_>, query: &[f32], params: &Params<'_>) ->
 /// ([`batch`]); over f16 or i8 storage each query scans the compact rows that pass the
 /// filters and rescores its candidates in f32 ([`quant::exact_top_k`]): the same hits, order
 /// and score bits as the f32 scan.
+///
+/// Every f32 row is read through the collection's verified accessors: a scan checks the
+/// blocks of the rows passing the filters before scoring them, the compact scan the blocks
+/// of its candidates before rescoring (the first time; later a bit test). A block failing
+/// its checksum is `FormatError::CollectionCorrupt`, and no hit is returned.
 pub fn top_k_batch(
     collection: &Collection<'_>,
     queries: &[&[f32]],
     params: &Params<'_>,
-) -> Vec<Vec<Hit>> {
+) -> Result<Vec<Vec<Hit>>, FormatError> {
     let only = passing_rows(collection, params.filters);
-    match collection.metric() {
-        Metric::Cosine | Metric::Dot => {
+    let only = only.as_deref();
+    let kernel = Kernel::detect();
+    match (collection.metric(), collection.compact()) {
+        (Metric::Cosine | Metric::Dot, Some(compact)) => {
             let rows = Rows {
-                data: collection.rows(),
+                data: collection.rows_unverified(),
                 dim: collection.dim(),
-                only: only.as_deref(),
+                only,
             };
-            let kernel = Kernel::detect();
-            match collection.compact() {
-                Some(compact) => queries
-                    .iter()
-                    .map(|q| {
-                        quant::exact_top_k(kernel, rows, &compact, q, params.k, params.min_score)
-                    })
-                    .collect(),
-                None => batch::rank(kernel, rows, queries, params.k, params.min_score),
-            }
+            let verify = |keep: &[u32]| collection.verify_rows(keep);
+            queries
+                .iter()
+                .map(|q| {
+                    let (k, min) = (params.k, params.min_score);
+                    quant::exact_top_k(kernel, rows, &compact, q, k, min, &verify)
+                })
+                .collect()
         }
-        Metric::L2 => queries
-            .iter()
-            .map(|query| {
-                let mut best = TopK::new(params.k, params.min_score);
-                let rows: Box<dyn Iterator<Item = usize>> = match &only {
-                    Some(only) => Box::new(only.iter().map(|&r| r as usize)),
-                    None => Box::new(0..collection.len()),
-                };
-                for row in rows {
-                    best.push(row, similarity(Metric::L2, collection.vector(row), query));
-                }
-                best.into_sorted()
-            })
-            .collect(),
+        (Metric::Cosine | Metric::Dot, None) => {
+            let rows = collection.rows(only)?;
+            Ok(batch::rank(
+                kernel,
+                rows,
+                queries,
+                params.k,
+                params.min_score,
+            ))
+        }
+        (Metric::L2, _) => {
+            let rows = collection.rows(only)?;
+            let len = collection.len();
+            Ok(queries
+                .iter()
+                .map(|query| l2_top_k(rows, len, query, params))
+                .collect())
+        }
     }
+}
+
+/// Exact top-k by negative squared distance over `rows` (verified) of a collection of `len`.
+fn l2_top_k(rows: Rows<'_>, len: usize, query: &[f32], params: &Params<'_>) -> Vec<Hit> {
+    let mut best = TopK::new(params.k, params.min_score);
+    let ids: Box<dyn Iterator<Item = usize>> = match rows.only {
+        Some(only) => Box::new(only.iter().map(|&r| r as usize)),
+        None => Box::new(0..len),
+    };
+    for row in ids {
+        let dim = rows.dim;
+        let vector = rows
+            .data
+            .get(row * dim..(row + 1) * dim)
+            .unwrap_or_default();
+        best.push(row, similarity(Metric::L2, vector, query));
+    }
+    best.into_sorted()
 }
 
 /// The rows that pass every filter, ascending (`None` without filters: all of them).

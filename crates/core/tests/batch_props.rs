@@ -288,13 +288,13 @@ proptest! {
             .unwrap_or_else(|e| panic!("query refused: {e}"));
         let refs: Vec<&[f32]> = prepared.iter().map(Vec::as_slice).collect();
         let params = Params { k, filters: &filters, min_score: None };
-        let got = search::top_k_batch(&collection, &refs, &params);
+        let got = search::top_k_batch(&collection, &refs, &params).expect("intact");
         let only = matching(&collection, &filters);
         let only = (!filters.is_empty()).then_some(only.as_slice());
         for (i, (got, query)) in got.iter().zip(&prepared).enumerate() {
-            let want = naive_rank(collection.rows(), dim, only, query, k, None);
+            let want = naive_rank(collection.rows(None).expect("intact").data, dim, only, query, k, None);
             assert_exact(got, &want, &format!("{storage} query {i} {filters:?}"));
-            assert_exact(&search::top_k(&collection, query, &params), &want, "alone");
+            assert_exact(&search::top_k(&collection, query, &params).expect("intact"), &want, "alone");
         }
         // search::run gives a batch the lists its queries get one by one.
         let run = |query: Query| {
@@ -340,11 +340,18 @@ fn large_random_collection_with_a_filter_as(storage: Storage) {
             filters: &filters,
             min_score: None,
         };
-        let got = search::top_k_batch(&collection, &refs, &params);
+        let got = search::top_k_batch(&collection, &refs, &params).expect("intact");
         let only = matching(&collection, &filters);
         let only = (!filters.is_empty()).then_some(only.as_slice());
         for (got, query) in got.iter().zip(&queries) {
-            let want = naive_rank(collection.rows(), 1_536, only, query, 25, None);
+            let want = naive_rank(
+                collection.rows(None).expect("intact").data,
+                1_536,
+                only,
+                query,
+                25,
+                None,
+            );
             assert_eq!(got.len(), 25);
             assert_exact(got, &want, &format!("{storage:?} {filters:?}"));
         }

@@ -90,7 +90,24 @@ fn check(kernel: Kernel, compact: &CompactRef<'_>, rows: Rows<'_>, query: &[f32]
     let brute = batch::rank(kernel, rows, &[query], case.k, case.min_score)
         .pop()
         .unwrap_or_default();
-    let fast = quant::exact_top_k(kernel, rows, compact, query, case.k, case.min_score);
+    let verified = std::cell::RefCell::new(Vec::new());
+    let verify = |keep: &[u32]| {
+        verified.borrow_mut().extend_from_slice(keep);
+        Ok(())
+    };
+    let fast = quant::exact_top_k(
+        kernel,
+        rows,
+        compact,
+        query,
+        case.k,
+        case.min_score,
+        &verify,
+    )
+    .expect("verify passes");
+    // Every row whose f32 vector was read for rescoring went through `verify` first.
+    let verified = verified.into_inner();
+    assert!(fast.iter().all(|h| verified.contains(&(h.row as u32))));
     let bits = |h: &[plan_index_core::Hit]| -> Vec<(usize, u32)> {
         h.iter().map(|h| (h.row, h.score.to_bits())).collect()
     };

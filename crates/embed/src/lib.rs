@@ -9,10 +9,12 @@
 #[cfg(feature = "model")]
 pub mod minilm;
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
-use plan_index_core::{BakedIndex, Code, Coded};
-use plan_index_format::sha256_hex;
+use plan_index_core::{BakedIndex, Code, Coded, FormatError};
+use plan_index_format::sha256;
 
 /// Collection that `prepare` fills with every canonical query text, keyed by sha256.
 pub const QUERIES_COLLECTION: &str = "queries";
@@ -103,6 +105,16 @@ pub enum EmbedError {
     /// Empty text.
     #[error("the text query is empty")]
     EmptyText,
+    /// The baked query embeddings fail their checksum (the collection's tables, or the block
+    /// of the text's row): no vector is given from them, and no model stands in.
+    #[error(transparent)]
+    IndexCorrupt(Arc<FormatError>),
+}
+
+impl From<FormatError> for EmbedError {
+    fn from(e: FormatError) -> EmbedError {
+        EmbedError::IndexCorrupt(Arc::new(e))
+    }
 }
 
 impl Coded for EmbedError {
@@ -113,17 +125,22 @@ impl Coded for EmbedError {
             EmbedError::ModelFiles(_) => Code::ModelUnavailable,
             EmbedError::Failed(_) => Code::EmbedFailed,
             EmbedError::EmptyText => Code::InvalidText,
+            EmbedError::IndexCorrupt(_) => Code::IndexCorrupt,
         }
     }
 }
 
-/// The baked vector of `text`, if `prepare` embedded exactly this text.
-pub fn baked_query(index: &BakedIndex, text: &str) -> Option<Vec<f32>> {
-    // A corrupt queries collection offers no baked vector (the model, or the plan's own
-    // access to the collection, reports it).
-    let queries = index.collection(QUERIES_COLLECTION).ok()??;
-    let row = queries.position(&sha256_hex(text))?;
-    Some(queries.vector(row).to_vec())
+/// The baked vector of `text`, if `prepare` embedded exactly this text (`Ok(None)` when it
+/// did not, or the index has no queries collection). A corrupt queries collection, or a
+/// corrupt block holding the text's row, is an error: a text is never answered from
+/// corrupt bytes, nor silently handed to the model instead.
+///
+/// The lookup reads the collection's digest index (its ids are the texts' sha256), not its
+/// tables: a plan looks up ~20 of ~2,500 texts, and checking the whole tables on the first
+/// lookup was a sixth of a process's first plan.
+pub fn baked_query(index: &BakedIndex, text: &str) -> Result<Option<Vec<f32>>, FormatError> {
+    let found = index.vector_by_digest(QUERIES_COLLECTION, &sha256(text))?;
+    Ok(found.map(<[f32]>::to_vec))
 }
 
 /// The vector for a text query: baked if available, else computed by the model. Every caller
@@ -132,7 +149,7 @@ pub fn embed_query(index: &BakedIndex, text: &str) -> Result<QueryEmbedding, Emb
     if text.trim().is_empty() {
         return Err(EmbedError::EmptyText);
     }
-    if let Some(vector) = baked_query(index, text) {
+    if let Some(vector) = baked_query(index, text)? {
         return Ok(QueryEmbedding {
             vector,
             embedded: EmbeddedBy::Baked,

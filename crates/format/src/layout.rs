@@ -1,11 +1,11 @@
 //! The blob layout: the writer ([`encode_blob`]) and the reader ([`decode_header`],
 //! [`decode_directory`]) side by side, so a change to one is a change to the other.
 //!
-//! Layout of format version 3 (all integers little-endian):
+//! Layout of format version 4 (all integers little-endian):
 //!
 //! ```text
 //! 0    magic            8 bytes  "PLNINDEX"
-//! 8    format version   u32      (3)
+//! 8    format version   u32      (4)
 //! 12   flags            u32      (0; reserved)
 //! 16   meta offset      u64      (= HEADER_LEN)
 //! 24   meta length      u64
@@ -34,6 +34,16 @@
 //! ([`verify_collection`]). Items, metadata and posting lists are then read in place from the
 //! tables; the vector block is borrowed in place. Format 2 checksummed the whole metadata
 //! region at every open, which grew with the number of items (511 us at 50,000 items).
+//!
+//! The f32 rows are checked in blocks ([`CollectionDir::block_rows`] rows, about
+//! [`BLOCK_BYTES`] each): each block's `meta_checksum` is stored in the collection's tables
+//! (so the tables' checksum covers the sums), and the reader checks a block the first time it
+//! reads any of its rows, then remembers it (a bit per block). A collection's vectors are
+//! never hashed whole on its first use: the plan's baked-query lookups read ~130 rows of the
+//! ~2,700 of `queries`, and hashing all of them (page faults included) would cost more than
+//! the plan. Format 3 did not check the vectors at all before use. For the same reason a
+//! collection keyed by sha256 digests (`queries`) has a digest index with its own checksum
+//! ([`DigestDir`]): a baked text lookup checks that and the block sums, not the whole tables.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -42,12 +52,17 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::compact::{CompactRows, Storage};
-use crate::tables::{Span, Tables, write_tables};
+use crate::tables::{DIGEST_ENTRY, Span, Tables, write_digests, write_tables};
 
 /// First bytes of every blob.
 pub const MAGIC: [u8; 8] = *b"PLNINDEX";
 /// Bumped on any change of the layout or of `IndexMeta`.
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
+/// The size a block of checksummed vector rows aims at: whole rows, as many as fit in this
+/// many bytes, at least one. Small, because a lookup of one row checks its whole block (a
+/// page of 4 KiB holds two 384-float rows), and large enough that the sums stay a small
+/// table (8 bytes per block).
+pub const BLOCK_BYTES: usize = 4096;
 /// Fixed header size; the meta starts right after it.
 pub const HEADER_LEN: usize = 128;
 /// Alignment of the vector block and of each collection's rows, in bytes.
@@ -309,8 +324,8 @@ pub enum FormatError {
     BigEndian,
 }
 
-/// A cheap checksum, run over the directory at open and over a collection's tables on its
-/// first use: in eight
+/// A cheap checksum, run over the directory at open, over a collection's tables on its
+/// first use and over each block of vector rows the first time it is read: in eight
 /// lanes, a running sum of 8-byte words and a sum of those sums (Fletcher's scheme, modulo
 /// 2^64), which the compiler turns into SIMD adds; then the lanes, the tail and the length are
 /// mixed. Any changed byte changes a sum; an exchange of words changes a sum of sums. It
@@ -356,7 +371,12 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// sha256 of a text, as lowercase hex (the `text_hash` and the `queries` collection's ids).
 pub fn sha256_hex(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
+    hex(&sha256(text))
+}
+
+/// sha256 of a text (what a digest index is keyed by: the id's 64 hex digits, decoded).
+pub fn sha256(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
 }
 
 fn bincode_config() -> bincode::config::Configuration {
@@ -406,6 +426,9 @@ pub struct CollectionDir {
     pub first_float: u64,
     /// Number of items.
     pub len: u32,
+    /// Rows per checksummed block of its f32 rows (at least 1; the last block may be
+    /// short); the sums are its `tables.blocks`.
+    pub block_rows: u32,
     /// Every metadata key used in the collection, sorted.
     pub fields: Vec<String>,
     /// Where its tables lie in the meta region.
@@ -418,6 +441,24 @@ pub struct CollectionDir {
     pub storage: Storage,
     /// Its compact rows in the vector block (f16 and i8 storage).
     pub compact: Option<CompactDir>,
+    /// Its digest index, when every id is a sha256 hex digest (the `queries` collection).
+    pub digests: Option<DigestDir>,
+}
+
+/// A collection's index of rows by id digest: what a baked query lookup reads instead of the
+/// whole tables. The `queries` collection's tables are ~600 KB (ids, text hashes, texts) for
+/// ~2,500 texts, and a plan looks up ~20 of them: checking its own 92 KB, and the row-block
+/// sums, costs a fraction of checking every table of the collection on its first use.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DigestDir {
+    /// Entries sorted by digest: the 32 bytes of the id, then its u32 row (inside the
+    /// collection's extent, so the tables' checksum covers them too).
+    pub table: Span,
+    /// `meta_checksum` of the entries.
+    pub checksum: u64,
+    /// `meta_checksum` of the collection's `tables.blocks` (the row-block sums a lookup
+    /// checks its row against, without the tables' own checksum).
+    pub blocks_checksum: u64,
 }
 
 /// A byte range of the vector block.
@@ -475,17 +516,53 @@ impl CompactDir {
     }
 }
 
+/// Rows per checksummed block for rows of `dim` floats (see [`BLOCK_BYTES`]).
+pub fn block_rows(dim: u32) -> u32 {
+    let row_bytes = (dim as usize).saturating_mul(4).max(1);
+    u32::try_from(BLOCK_BYTES / row_bytes).map_or(u32::MAX, |n| n.max(1))
+}
+
+impl CollectionDir {
+    /// Number of checksummed row blocks.
+    pub fn blocks(&self) -> usize {
+        (self.len as usize).div_ceil(self.block_rows.max(1) as usize)
+    }
+}
+
+/// The `meta_checksum` of every block of `block_rows` rows of `dim` floats in `bytes` (the
+/// collection's f32 rows as stored).
+fn block_sums(bytes: &[u8], dim: usize, block_rows: usize) -> Vec<u64> {
+    let block_bytes = (dim * 4 * block_rows).max(1);
+    bytes.chunks(block_bytes).map(meta_checksum).collect()
+}
+
 /// The meta region: every collection's tables, then the directory; and the directory length.
+/// `vector_bytes` is the vector block (the rows' checksums go into the tables).
 fn encode_meta(
     meta: &IndexMeta,
     compact: Vec<Option<CompactDir>>,
+    vector_bytes: &[u8],
 ) -> Result<(Vec<u8>, usize), EncodeError> {
     let mut region = Vec::new();
     let mut collections = Vec::with_capacity(meta.collections.len());
     for (c, compact) in meta.collections.iter().zip(compact) {
         region.resize(region.len().next_multiple_of(4), 0);
         let start = region.len();
-        let tables = write_tables(&mut region, &c.items, &c.fields, &c.id_order)?;
+        let block_rows = block_rows(c.dim);
+        let first = c.first_float as usize * 4;
+        let rows = vector_bytes
+            .get(first..first + c.items.len() * c.dim as usize * 4)
+            .ok_or(EncodeError::TooLarge)?;
+        let sums = block_sums(rows, c.dim as usize, block_rows as usize);
+        let tables = write_tables(&mut region, &c.items, &c.fields, &c.id_order, &sums)?;
+        let digests = write_digests(&mut region, &c.items)?.map(|table| {
+            let bytes = |s: Span| &region[s.offset as usize..(s.offset + s.len) as usize];
+            DigestDir {
+                table,
+                checksum: meta_checksum(bytes(table)),
+                blocks_checksum: meta_checksum(bytes(tables.blocks)),
+            }
+        });
         let extent = Span {
             offset: u32::try_from(start).map_err(|_| EncodeError::TooLarge)?,
             len: u32::try_from(region.len() - start).map_err(|_| EncodeError::TooLarge)?,
@@ -498,10 +575,12 @@ fn encode_meta(
             metric: c.metric,
             first_float: c.first_float,
             len: u32::try_from(c.items.len()).map_err(|_| EncodeError::TooLarge)?,
+            block_rows,
             fields: c.fields.clone(),
             tables,
             storage: c.storage,
             compact,
+            digests,
         });
     }
     let directory = Directory {
@@ -575,7 +654,7 @@ fn encode_compact(
 pub fn encode_blob(meta: &IndexMeta, vectors: &[f32]) -> Result<Vec<u8>, EncodeError> {
     let mut vector_bytes: Vec<u8> = vectors.iter().flat_map(|x| x.to_le_bytes()).collect();
     let compact = encode_compact(meta, vectors, &mut vector_bytes)?;
-    let (meta_bytes, directory_len) = encode_meta(meta, compact)?;
+    let (meta_bytes, directory_len) = encode_meta(meta, compact, &vector_bytes)?;
     let directory_checksum = meta_checksum(&meta_bytes[meta_bytes.len() - directory_len..]);
     let vectors_offset = round_up(HEADER_LEN + meta_bytes.len(), VECTOR_ALIGN);
     let total_len = vectors_offset + vector_bytes.len();
@@ -718,11 +797,29 @@ pub fn decode_directory(header: &Header, blob: &[u8]) -> Result<Directory, Forma
     }
     let floats = header.vectors_len / 4;
     for c in &directory.collections {
-        if !c.tables.fits(c.len as usize, c.fields.len(), dir_start)
+        if c.block_rows == 0
+            || !c
+                .tables
+                .fits(c.len as usize, c.fields.len(), c.blocks(), dir_start)
             || u64::from(c.extent.offset) + u64::from(c.extent.len) > dir_start as u64
         {
             return Err(FormatError::Corrupt(format!(
                 "collection {} has a bad table",
+                c.name
+            )));
+        }
+        let digests_fit = c.digests.as_ref().is_none_or(|d| {
+            let (start, end) = (
+                u64::from(d.table.offset),
+                u64::from(d.table.offset) + u64::from(d.table.len),
+            );
+            start >= u64::from(c.extent.offset)
+                && end <= u64::from(c.extent.offset) + u64::from(c.extent.len)
+                && d.table.len as usize == c.len as usize * DIGEST_ENTRY
+        });
+        if !digests_fit {
+            return Err(FormatError::Corrupt(format!(
+                "collection {} has a bad digest index",
                 c.name
             )));
         }
@@ -773,6 +870,25 @@ pub fn verify_collection(
             .is_some_and(|b| meta_checksum(b) == compact.checksum)
     });
     if !(tables_ok && compact_ok) {
+        return Err(FormatError::CollectionCorrupt {
+            name: c.name.clone(),
+        });
+    }
+    Ok(())
+}
+
+/// Checks a collection's digest index and its row-block sums against their checksums (reads
+/// them once: 40 bytes per item); the reader calls it on the first lookup by digest.
+pub fn verify_digests(header: &Header, blob: &[u8], c: &CollectionDir) -> Result<(), FormatError> {
+    let region = header.meta_bytes(blob);
+    let sum = |s: Span| {
+        let start = s.offset as usize;
+        region.get(start..start + s.len as usize).map(meta_checksum)
+    };
+    let intact = c.digests.as_ref().is_some_and(|d| {
+        sum(d.table) == Some(d.checksum) && sum(c.tables.blocks) == Some(d.blocks_checksum)
+    });
+    if !intact {
         return Err(FormatError::CollectionCorrupt {
             name: c.name.clone(),
         });

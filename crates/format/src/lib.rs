@@ -21,11 +21,13 @@ pub use bake::{
 };
 pub use compact::Storage;
 pub use layout::{
-    BLOB_ENV, BLOB_FILE_NAME, BlockSpan, CollectionDir, CollectionMeta, CompactDir, Directory,
-    EncodeError, FORMAT_VERSION, FormatError, HEADER_LEN, Header, IndexMeta, ItemMeta, MAGIC,
-    MetaValue, Metric, VECTOR_ALIGN, aligned_float_offset, decode_directory, decode_header,
-    encode_blob, hex, meta_checksum, sha256_hex, verify_collection, verify_content_hash,
+    BLOB_ENV, BLOB_FILE_NAME, BLOCK_BYTES, BlockSpan, CollectionDir, CollectionMeta, CompactDir,
+    DigestDir, Directory, EncodeError, FORMAT_VERSION, FormatError, HEADER_LEN, Header, IndexMeta,
+    ItemMeta, MAGIC, MetaValue, Metric, VECTOR_ALIGN, aligned_float_offset, block_rows,
+    decode_directory, decode_header, encode_blob, hex, meta_checksum, sha256, sha256_hex,
+    verify_collection, verify_content_hash, verify_digests,
 };
 pub use tables::{
-    CollectionView, Item, MetaRef, Metadata, Span, StrList, Tables, listing_texts, posting_lists,
+    CollectionView, DIGEST_ENTRY, Item, MetaRef, Metadata, Span, StrList, Tables, find_digest,
+    id_digest, listing_texts, posting_lists,
 };

@@ -21,7 +21,17 @@
 //!            (in `texts`), u32 first row (in `rows`), u32 row count
 //! texts      the listed value texts
 //! rows       u32 rows, ascending within each value
+//! blocks     u64 per block of `block_rows` vector rows (the last block may be short):
+//!            `meta_checksum` of that block's f32 bytes in the vector block
+//! digests   only when every id is 64 lowercase hex digits (a sha256, as in `queries`):
+//!            36-byte entries sorted by digest, the id's 32 bytes then its u32 row
+//!            (`write_digests`, `find_digest`; see `layout::DigestDir`)
 //! ```
+//!
+//! The row-block checksums sit among the tables so that the tables' own checksum covers
+//! them: a reader that has verified the tables can trust each block's stored sum, and checks
+//! a block of rows against it the first time it reads them (`plan_index_core`'s verified
+//! row accessors), without hashing a whole collection of vectors on its first use.
 //!
 //! `field_values[f]..field_values[f + 1]` (in the directory) are field `f`'s entries in
 //! `values`.
@@ -74,12 +84,15 @@ pub struct Tables {
     pub texts: Span,
     /// Posting rows.
     pub rows: Span,
+    /// One u64 checksum per block of vector rows.
+    pub blocks: Span,
 }
 
 impl Tables {
     /// Whether every table lies inside a region of `region_len` bytes and has the size its
-    /// collection of `len` items and `fields` fields implies (O(fields), not O(items)).
-    pub fn fits(&self, len: usize, fields: usize, region_len: usize) -> bool {
+    /// collection of `len` items, `fields` fields and `blocks` row blocks implies (O(fields),
+    /// not O(items)).
+    pub fn fits(&self, len: usize, fields: usize, blocks: usize, region_len: usize) -> bool {
         let spans = [
             self.items,
             self.heap,
@@ -87,6 +100,7 @@ impl Tables {
             self.values,
             self.texts,
             self.rows,
+            self.blocks,
         ];
         let inside = spans.iter().all(|s| s.end() <= region_len as u64);
         let entries = self.field_values.last().copied().unwrap_or(0) as usize;
@@ -97,6 +111,7 @@ impl Tables {
             && self.id_order.len as usize == len * 4
             && self.field_values.len() == fields + 1
             && self.values.len as usize == entries * VALUE_ENTRY
+            && self.blocks.len as usize == blocks * 8
     }
 }
 
@@ -218,13 +233,18 @@ fn u32s(values: impl IntoIterator<Item = u32>) -> Vec<u8> {
     values.into_iter().flat_map(u32::to_le_bytes).collect()
 }
 
-/// Writes the tables of one collection (`fields` sorted, `id_order` its rows sorted by id)
-/// to the end of the metadata region.
+fn le_u64s(values: &[u64]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// Writes the tables of one collection (`fields` sorted, `id_order` its rows sorted by id,
+/// `block_sums` the checksums of its blocks of vector rows) to the end of the metadata region.
 pub fn write_tables(
     region: &mut Vec<u8>,
     items: &[ItemMeta],
     fields: &[String],
     id_order: &[u32],
+    block_sums: &[u64],
 ) -> Result<Tables, EncodeError> {
     let mut heap = Vec::new();
     let mut offsets = Vec::with_capacity(items.len() + 1);
@@ -258,7 +278,70 @@ pub fn write_tables(
         values: section(region, &values)?,
         texts: section(region, &texts)?,
         rows: section(region, &u32s(rows))?,
+        blocks: section(region, &le_u64s(block_sums))?,
     })
+}
+
+/// Bytes per entry of a digest index: the 32-byte id, then the u32 row.
+pub const DIGEST_ENTRY: usize = 36;
+
+/// The id as the 32 bytes its 64 lowercase hex digits spell (a sha256 digest), if it is one.
+pub fn id_digest(id: &str) -> Option<[u8; 32]> {
+    let hex = id.as_bytes();
+    if hex.len() != 64 {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 32];
+    for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(out)
+}
+
+/// Writes the digest index of a collection whose every id is a sha256 hex digest (the
+/// `queries` collection, keyed by the hash of each text): its entries sorted by digest. `None`
+/// (nothing written) when an id is not one.
+pub fn write_digests(
+    region: &mut Vec<u8>,
+    items: &[ItemMeta],
+) -> Result<Option<Span>, EncodeError> {
+    let mut entries = Vec::with_capacity(items.len());
+    for (row, item) in items.iter().enumerate() {
+        let Some(digest) = id_digest(&item.id) else {
+            return Ok(None);
+        };
+        entries.push((digest, len_u32(row)?));
+    }
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    entries.sort_unstable();
+    let mut bytes = Vec::with_capacity(entries.len() * DIGEST_ENTRY);
+    for (digest, row) in entries {
+        bytes.extend_from_slice(&digest);
+        bytes.extend_from_slice(&row.to_le_bytes());
+    }
+    section(region, &bytes).map(Some)
+}
+
+/// The row stored under `digest` in a digest index's bytes (bisection; `None` when absent).
+pub fn find_digest(table: &[u8], digest: &[u8; 32]) -> Option<usize> {
+    let (mut lo, mut hi) = (0, table.len() / DIGEST_ENTRY);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let entry = slice(table, mid * DIGEST_ENTRY, DIGEST_ENTRY);
+        match entry.get(..32)?.cmp(&digest[..]) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(u32_at(entry, 8) as usize),
+        }
+    }
+    None
 }
 
 // ---- reader ----
@@ -430,6 +513,14 @@ impl<'a> CollectionView<'a> {
                 .get(start..)
                 .unwrap_or_default(),
         }
+    }
+
+    /// The stored checksum of row block `block` (`None` past the last block).
+    pub fn block_checksum(&self, block: usize) -> Option<u64> {
+        let bytes = self.table(self.tables.blocks);
+        let at = block.checked_mul(8)?;
+        let word: [u8; 8] = bytes.get(at..at.checked_add(8)?)?.try_into().ok()?;
+        Some(u64::from_le_bytes(word))
     }
 
     /// The row of the item with this id (bisection over the id order).

@@ -49,18 +49,24 @@ fn filter(key: &str, value: &str) -> Filter {
 }
 
 fn collection<'a>(index: &'a BakedIndex, name: &str) -> Result<Collection<'a>, PlanError> {
-    index.collection(name)?.ok_or_else(|| {
-        PlanError::IndexIncomplete(format!(
-            "the baked index has no {name:?} collection (it has: {}); bake an index made by \
-             `plan-index prepare`",
-            index.collection_names().join(", ")
-        ))
-    })
+    index.collection(name)?.ok_or_else(|| missing(index, name))
+}
+
+fn missing(index: &BakedIndex, name: &str) -> PlanError {
+    PlanError::IndexIncomplete(format!(
+        "the baked index has no {name:?} collection (it has: {}); bake an index made by \
+         `plan-index prepare`",
+        index.collection_names().join(", ")
+    ))
 }
 
 impl<'a> Engine<'a> {
     fn new(index: &'a BakedIndex) -> Result<Engine<'a>, PlanError> {
-        collection(index, QUERIES_COLLECTION)?;
+        // Only its presence: the baked query lookups read its digest index and the rows they
+        // need (`embed_query`), never its whole tables.
+        if index.entries().iter().all(|c| c.name != QUERIES_COLLECTION) {
+            return Err(missing(index, QUERIES_COLLECTION));
+        }
         let philosophies = collection(index, PHILOSOPHIES)?;
         let weeks = collection(index, WEEK_STRUCTURES)?;
         let templates = collection(index, SESSION_TEMPLATES)?;
