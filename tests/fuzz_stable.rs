@@ -147,7 +147,8 @@ fn blob_seeds_are_valid() {
                 filters: &[],
                 min_score: None,
             };
-            let hits = top_k(&c, c.vector(0), &params);
+            let row = c.vector(0).unwrap_or_else(|e| panic!("seed {i}: {e}"));
+            let hits = top_k(&c, row, &params).unwrap_or_else(|e| panic!("seed {i}: {e}"));
             assert_eq!(hits.len(), 3, "seed {i} collection {}", c.name());
             names.push(c.name().to_string());
         }
