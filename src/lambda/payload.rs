@@ -67,6 +67,38 @@ pub fn text(bytes: &[u8]) -> Text<'_> {
     }
 }
 
+/// Text that is already UTF-8 (an HTTP body as the event carried it, an SQS message body):
+/// only a leading byte-order mark dropped, no second UTF-8 check.
+pub fn text_str(text: &str) -> Text<'_> {
+    Text {
+        text: Cow::Borrowed(text.strip_prefix('\u{feff}').unwrap_or(text)),
+        problem: None,
+    }
+}
+
+/// [`text`] of bytes the caller owns (a base64-decoded body), kept without a copy when they
+/// are UTF-8.
+pub fn text_owned(bytes: Vec<u8>) -> Text<'static> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..'\u{feff}'.len_utf8());
+            }
+            Text {
+                text: Cow::Owned(text),
+                problem: None,
+            }
+        }
+        Err(e) => {
+            let read = self::text(e.as_bytes());
+            Text {
+                text: Cow::Owned(read.text.into_owned()),
+                problem: read.problem,
+            }
+        }
+    }
+}
+
 /// The top level of an event: the members [`classify`] looks at, skimmed, not decoded.
 #[derive(Debug, Default, Deserialize)]
 struct Shape<'a> {
@@ -117,7 +149,9 @@ struct RequestShape<'a> {
     race: Option<&'a RawValue>,
 }
 
-/// An event, classified: its source, and for a direct invocation the action it names.
+/// An event, classified: its source, for a direct invocation the action it names, and the
+/// top-level members it was classified from (so the carrier's envelope is decoded from them
+/// without reading the event again, see [`decode_envelope`]).
 #[derive(Debug)]
 pub struct Event<'a> {
     /// Which trigger sent it.
@@ -126,6 +160,8 @@ pub struct Event<'a> {
     pub action: Option<Cow<'a, str>>,
     /// Why an event of unknown shape is refused.
     pub refusal: Option<ApiError>,
+    /// The event's top-level members (empty when they could not be read in one skim).
+    pub members: Members<'a>,
 }
 
 fn is_string(raw: Option<&RawValue>) -> bool {
@@ -136,15 +172,28 @@ fn is_object(raw: &RawValue) -> bool {
     raw.get().starts_with('{')
 }
 
-/// A JSON string member as text (unescaped when it has escapes).
-fn string<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
-    let text = raw.get();
-    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        serde_json::from_str::<String>(text).ok().map(Cow::Owned)
-    } else {
-        Some(Cow::Borrowed(inner))
+/// A JSON string member as text: borrowed when it has no escapes, else unescaped in one pass;
+/// `None` when it is not a string (or has an escape serde_json refuses, a lone surrogate).
+pub fn string<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
+    struct Text;
+    impl<'de> Visitor<'de> for Text {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+            Ok(Cow::Borrowed(v))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
+            Ok(Cow::Owned(v.to_string()))
+        }
     }
+    if !raw.get().starts_with('"') {
+        return None;
+    }
+    serde_json::Deserializer::from_str(raw.get())
+        .deserialize_str(Text)
+        .ok()
 }
 
 fn skim<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
@@ -153,25 +202,118 @@ fn skim<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
         .flatten()
 }
 
+/// The top-level members of a JSON object, read in one skim: each name (borrowed unless it has
+/// escapes) and its value's text. Values are stepped over the way serde_json skims (no depth
+/// limit, escapes not judged), so reading them costs one pass over the event, which then
+/// serves both [`classify`] and the carrier's envelope ([`decode_envelope`]).
+#[derive(Debug, Default)]
+pub struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
+
+impl<'a> Members<'a> {
+    /// The value of the member `name` (the first, when it is repeated).
+    pub fn get(&self, name: &str) -> Option<&'a RawValue> {
+        self.0
+            .iter()
+            .find(|(key, _)| key.as_str() == name)
+            .map(|(_, value)| *value)
+    }
+
+    /// How many members are called `name`.
+    fn count(&self, name: &str) -> usize {
+        self.0.iter().filter(|(key, _)| key.as_str() == name).count()
+    }
+
+    /// Whether the object was read (an empty object reads as no members too, which the
+    /// callers treat the same way: they fall back to the text).
+    fn is_read(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+impl<'de> Deserialize<'de> for Members<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Members<'de>, D::Error> {
+        struct MembersVisitor;
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = Members<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some(member) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    members.push(member);
+                }
+                Ok(Members(members))
+            }
+        }
+        d.deserialize_map(MembersVisitor)
+    }
+}
+
+/// The names [`Shape`] reads; a repeated one is an error of the typed skim, so an event that
+/// repeats one is classified by that skim, which says so.
+const SHAPE_NAMES: [&str; 6] = [
+    "Records",
+    "detail-type",
+    "detail",
+    "requestContext",
+    "httpMethod",
+    "action",
+];
+
+impl<'a> Shape<'a> {
+    /// The shape from the members, or `None` when a member [`Shape`] reads is repeated.
+    fn from_members(members: &Members<'a>) -> Option<Shape<'a>> {
+        if SHAPE_NAMES.iter().any(|name| members.count(name) > 1) {
+            return None;
+        }
+        Some(Shape {
+            records: members.get("Records"),
+            detail_type: members.get("detail-type"),
+            detail: members.get("detail"),
+            request_context: members.get("requestContext"),
+            http_method: members.get("httpMethod"),
+            action: members.get("action"),
+        })
+    }
+}
+
 /// Which source sent the event in `text`, from its shape (the rules of the previous
 /// `Value`-based classifier, on a skimmed top level).
 pub fn classify(text: &str) -> Event<'_> {
-    let unknown = |refusal: ApiError| Event {
-        source: Source::Unknown,
-        action: None,
-        refusal: Some(refusal),
-    };
     if action::text_type(text.as_bytes()) != "an object" {
         return unknown(unsupported(action::text_type(text.as_bytes())));
     }
-    let shape: Shape<'_> = match serde_json::from_str(text) {
-        Ok(shape) => shape,
-        Err(e) => return unknown(action::malformed(&e)),
+    // One skim into the members; anything they cannot say as the typed skim would (broken
+    // JSON, a repeated member) is left to the typed skim, for its error.
+    let members: Members<'_> = serde_json::from_str(text).unwrap_or_default();
+    let shape = match Shape::from_members(&members).filter(|_| members.is_read()) {
+        Some(shape) => shape,
+        None => match serde_json::from_str(text) {
+            Ok(shape) => shape,
+            Err(e) => return unknown(action::malformed(&e)),
+        },
     };
+    let mut event = classify_shape(text, &shape);
+    event.members = members;
+    event
+}
+
+fn unknown<'a>(refusal: ApiError) -> Event<'a> {
+    Event {
+        source: Source::Unknown,
+        action: None,
+        refusal: Some(refusal),
+        members: Members::default(),
+    }
+}
+
+fn classify_shape<'a>(text: &str, shape: &Shape<'a>) -> Event<'a> {
     let event = |source| Event {
         source,
         action: None,
         refusal: None,
+        members: Members::default(),
     };
     if let Some(records) = shape.records {
         let records: Vec<RecordShape<'_>> = records
@@ -225,6 +367,7 @@ pub fn classify(text: &str) -> Event<'_> {
                 source: Source::Direct,
                 action: Some(name),
                 refusal: None,
+                members: Members::default(),
             },
             None => Event {
                 source: Source::Direct,
@@ -236,6 +379,7 @@ pub fn classify(text: &str) -> Event<'_> {
                         action::text_type(action.get().as_bytes())
                     ),
                 )),
+                members: Members::default(),
             },
         };
     }
@@ -365,6 +509,59 @@ pub fn decode<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError
             )
         },
     )
+}
+
+/// Decodes a carrier's typed envelope from the members [`classify`] read, holding back the
+/// member `hidden` (an HTTP event's body), which is returned as text: borrowed from the event
+/// when it has no escapes, unescaped once when it has. So the event is not read a second time
+/// and the body is neither skimmed again nor copied twice. Where the members might not give
+/// exactly what decoding the whole text gives (no members, `hidden` repeated or not a string
+/// or null or holding a lone surrogate, a member nested near [`MAX_DEPTH`], a member that does
+/// not decode), the whole text is decoded as before ([`decode`], with its errors and its
+/// repairs) and the envelope itself carries `hidden`.
+pub fn decode_envelope<'a, T: DeserializeOwned>(
+    text: &'a str,
+    members: &Members<'a>,
+    hidden: &str,
+    what: &str,
+) -> Result<(T, Option<Cow<'a, str>>), ApiError> {
+    match from_members(members, hidden) {
+        Some(decoded) => Ok(decoded),
+        None => decode(text, what).map(|envelope| (envelope, None)),
+    }
+}
+
+fn from_members<'a, T: DeserializeOwned>(
+    members: &Members<'a>,
+    hidden: &str,
+) -> Option<(T, Option<Cow<'a, str>>)> {
+    if !members.is_read() || members.count(hidden) > 1 {
+        return None;
+    }
+    let held = match members.get(hidden) {
+        None => None,
+        Some(raw) if raw.get() == "null" => None,
+        Some(raw) => Some(string(raw)?),
+    };
+    // serde_json's depth limit counts from the event's top, so a member decoded alone may nest
+    // one level deeper than it could in the event: any member that might be that deep (as
+    // many brackets as the limit, counted without parsing) is left to the whole decode.
+    let shallow = |raw: &RawValue| {
+        raw.get()
+            .bytes()
+            .filter(|&b| b == b'[' || b == b'{')
+            .count()
+            < MAX_DEPTH
+    };
+    let rest = members.0.iter().filter(|(key, _)| key.as_str() != hidden);
+    if !rest.clone().all(|(_, raw)| shallow(raw)) {
+        return None;
+    }
+    let map = de::value::MapDeserializer::<_, serde_json::Error>::new(
+        rest.map(|(key, raw)| (key.as_str(), *raw)),
+    );
+    let envelope = T::deserialize(map).ok()?;
+    Some((envelope, held))
 }
 
 /// A request's JSON text, decoded straight into the typed request, with one top-level member
@@ -535,6 +732,7 @@ struct WithoutMap<A> {
 }
 
 /// A member name, borrowed from the text when it has no escapes.
+#[derive(Debug)]
 enum Key<'de> {
     Borrowed(&'de str),
     Owned(String),

@@ -70,10 +70,20 @@ pub fn number(b: &[u8], start: usize) -> Option<(f32, usize)> {
     if b.get(i) == Some(&b'.') {
         i += 1;
         let first = i;
-        // Eight digits at a time once the significand has begun (Python's 17-digit output
-        // is two such chunks and a tail); the digit-by-digit loop below does the rest.
-        while w != 0
-            && digits + 8 <= MAX_DIGITS
+        // Leading zeros of a number below one are not significant: they only move the
+        // exponent, and the significand then starts at the first digit 1-9.
+        if w == 0 {
+            while b.get(i) == Some(&b'0') {
+                exp10 -= 1;
+                i += 1;
+            }
+        }
+        // Eight digits at a time from the first significant digit (a vector component such
+        // as Python's `0.12345678901234567` is two chunks and a digit; a shortest f32 such as
+        // `0.12345679` is one chunk); the digit-by-digit loop below does the rest. A chunk
+        // read while `w` is 0 starts with a digit 1-9 (the zeros were skipped), so all eight
+        // of its digits are significant.
+        while digits + 8 <= MAX_DIGITS
             && let Some(chunk) = eight_digits(b, i)
         {
             w = w * 100_000_000 + chunk;

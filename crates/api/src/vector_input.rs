@@ -475,8 +475,8 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 /// [`json_f32::vectors`]; other members' values are stepped over by serde_json (so strings,
 /// escapes and nesting are judged by it). `None` whenever anything is not plain (no object, a
 /// member name with escapes, two `"vector"` members, a vector that is not finite numbers or
-/// rows of them, broken JSON): the caller then decodes the whole text as before, so errors
-/// and their codes do not change.
+/// rows of them, broken JSON, a `"vector_b64"` member): the caller then decodes the whole
+/// text as before, so errors and their codes do not change.
 pub fn split_vector(text: &str) -> Option<Split> {
     let b = text.as_bytes();
     let mut i = skip_ws(b, 0);
@@ -502,6 +502,11 @@ pub fn split_vector(text: &str) -> Option<Split> {
             return None;
         }
         i = skip_ws(b, i + 1);
+        // A `"vector_b64"` body has no numbers to read here (and one with both is refused by
+        // the whole decode): stepping over its long string would only be lost time.
+        if key == b"vector_b64" {
+            return None;
+        }
         if key == b"vector" {
             if found.is_some() {
                 return None;
