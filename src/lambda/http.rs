@@ -137,7 +137,7 @@ impl From<ApiGatewayV2httpRequest> for Envelope<'_> {
 /// event unless it has escapes): see [`payload::decode_envelope`].
 pub fn request<'a>(
     text: &'a str,
-    members: &payload::Members<'a>,
+    members: &payload::Top<'a>,
     format: Format,
 ) -> Result<HttpRequest<'a>, ApiError> {
     let envelope = match format {
@@ -147,7 +147,7 @@ pub fn request<'a>(
     Ok(route(envelope))
 }
 
-fn envelope<'a, T>(text: &'a str, members: &payload::Members<'a>) -> Result<Envelope<'a>, ApiError>
+fn envelope<'a, T>(text: &'a str, members: &payload::Top<'a>) -> Result<Envelope<'a>, ApiError>
 where
     T: DeserializeOwned + Into<Envelope<'a>>,
 {

@@ -301,7 +301,7 @@ fn http_event(
     index: &BakedIndex,
     ctx: &Context<'_>,
     text: &str,
-    members: &payload::Members<'_>,
+    members: &payload::Top<'_>,
     format: http::Format,
 ) -> Dispatched {
     let mut route = String::from("invalid");
@@ -325,7 +325,7 @@ fn http_answer(
     index: &BakedIndex,
     ctx: &Context<'_>,
     text: &str,
-    members: &payload::Members<'_>,
+    members: &payload::Top<'_>,
     format: http::Format,
     route: &mut String,
 ) -> Result<(String, &'static str, Option<f64>), ApiError> {

@@ -161,7 +161,7 @@ pub struct Event<'a> {
     /// Why an event of unknown shape is refused.
     pub refusal: Option<ApiError>,
     /// The event's top-level members (empty when they could not be read in one skim).
-    pub members: Members<'a>,
+    pub members: Top<'a>,
 }
 
 fn is_string(raw: Option<&RawValue>) -> bool {
@@ -207,9 +207,9 @@ fn skim<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
 /// limit, escapes not judged), so reading them costs one pass over the event, which then
 /// serves both [`classify`] and the carrier's envelope ([`decode_envelope`]).
 #[derive(Debug, Default)]
-pub struct Members<'a>(Vec<(Key<'a>, &'a RawValue)>);
+pub struct Top<'a>(Vec<(Key<'a>, &'a RawValue)>);
 
-impl<'a> Members<'a> {
+impl<'a> Top<'a> {
     /// The value of the member `name` (the first, when it is repeated).
     pub fn get(&self, name: &str) -> Option<&'a RawValue> {
         self.0
@@ -230,20 +230,20 @@ impl<'a> Members<'a> {
     }
 }
 
-impl<'de> Deserialize<'de> for Members<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Members<'de>, D::Error> {
+impl<'de> Deserialize<'de> for Top<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Top<'de>, D::Error> {
         struct MembersVisitor;
         impl<'de> Visitor<'de> for MembersVisitor {
-            type Value = Members<'de>;
+            type Value = Top<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top<'de>, A::Error> {
                 let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
                 while let Some(member) = map.next_entry::<Key<'de>, &'de RawValue>()? {
                     members.push(member);
                 }
-                Ok(Members(members))
+                Ok(Top(members))
             }
         }
         d.deserialize_map(MembersVisitor)
@@ -263,7 +263,7 @@ const SHAPE_NAMES: [&str; 6] = [
 
 impl<'a> Shape<'a> {
     /// The shape from the members, or `None` when a member [`Shape`] reads is repeated.
-    fn from_members(members: &Members<'a>) -> Option<Shape<'a>> {
+    fn from_members(members: &Top<'a>) -> Option<Shape<'a>> {
         if SHAPE_NAMES.iter().any(|name| members.count(name) > 1) {
             return None;
         }
@@ -286,7 +286,7 @@ pub fn classify(text: &str) -> Event<'_> {
     }
     // One skim into the members; anything they cannot say as the typed skim would (broken
     // JSON, a repeated member) is left to the typed skim, for its error.
-    let members: Members<'_> = serde_json::from_str(text).unwrap_or_default();
+    let members: Top<'_> = serde_json::from_str(text).unwrap_or_default();
     let shape = match Shape::from_members(&members).filter(|_| members.is_read()) {
         Some(shape) => shape,
         None => match serde_json::from_str(text) {
@@ -304,7 +304,7 @@ fn unknown<'a>(refusal: ApiError) -> Event<'a> {
         source: Source::Unknown,
         action: None,
         refusal: Some(refusal),
-        members: Members::default(),
+        members: Top::default(),
     }
 }
 
@@ -313,7 +313,7 @@ fn classify_shape<'a>(text: &str, shape: &Shape<'a>) -> Event<'a> {
         source,
         action: None,
         refusal: None,
-        members: Members::default(),
+        members: Top::default(),
     };
     if let Some(records) = shape.records {
         let records: Vec<RecordShape<'_>> = records
@@ -367,7 +367,7 @@ fn classify_shape<'a>(text: &str, shape: &Shape<'a>) -> Event<'a> {
                 source: Source::Direct,
                 action: Some(name),
                 refusal: None,
-                members: Members::default(),
+                members: Top::default(),
             },
             None => Event {
                 source: Source::Direct,
@@ -379,7 +379,7 @@ fn classify_shape<'a>(text: &str, shape: &Shape<'a>) -> Event<'a> {
                         action::text_type(action.get().as_bytes())
                     ),
                 )),
-                members: Members::default(),
+                members: Top::default(),
             },
         };
     }
@@ -521,7 +521,7 @@ pub fn decode<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError
 /// repairs) and the envelope itself carries `hidden`.
 pub fn decode_envelope<'a, T: DeserializeOwned>(
     text: &'a str,
-    members: &Members<'a>,
+    members: &Top<'a>,
     hidden: &str,
     what: &str,
 ) -> Result<(T, Option<Cow<'a, str>>), ApiError> {
@@ -532,7 +532,7 @@ pub fn decode_envelope<'a, T: DeserializeOwned>(
 }
 
 fn from_members<'a, T: DeserializeOwned>(
-    members: &Members<'a>,
+    members: &Top<'a>,
     hidden: &str,
 ) -> Option<(T, Option<Cow<'a, str>>)> {
     if !members.is_read() || members.count(hidden) > 1 {
