@@ -172,28 +172,43 @@ fn is_object(raw: &RawValue) -> bool {
     raw.get().starts_with('{')
 }
 
-/// A JSON string member as text: borrowed when it has no escapes, else unescaped in one pass;
-/// `None` when it is not a string (or has an escape serde_json refuses, a lone surrogate).
+/// A JSON string member as text: borrowed when it has no escapes, else unescaped in one pass
+/// (memchr finds each backslash, the runs between are copied whole); `None` when it is not a
+/// string. The raw text was checked by serde_json's skim (closing quote, no control
+/// characters, only valid escapes), so the short escapes are simply replaced; a `\u` escape
+/// is left to serde_json, which also refuses a lone surrogate (`None`; callers then decode the
+/// whole text, which repairs it).
 pub fn string<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
-    struct Text;
-    impl<'de> Visitor<'de> for Text {
-        type Value = Cow<'de, str>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a string")
-        }
-        fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
-            Ok(Cow::Borrowed(v))
-        }
-        fn visit_str<E>(self, v: &str) -> Result<Cow<'de, str>, E> {
-            Ok(Cow::Owned(v.to_string()))
+    let inner = raw.get().strip_prefix('"')?.strip_suffix('"')?;
+    let bytes = inner.as_bytes();
+    let Some(mut next) = memchr::memchr(b'\\', bytes) else {
+        return Some(Cow::Borrowed(inner));
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut from = 0;
+    loop {
+        // `next` is an ASCII backslash and `from` follows a two-byte escape: both are char
+        // boundaries.
+        out.push_str(inner.get(from..next)?);
+        out.push(match bytes.get(next + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            _ => return serde_json::from_str::<String>(raw.get()).ok().map(Cow::Owned),
+        });
+        from = next + 2;
+        match memchr::memchr(b'\\', bytes.get(from..)?) {
+            Some(at) => next = from + at,
+            None => break,
         }
     }
-    if !raw.get().starts_with('"') {
-        return None;
-    }
-    serde_json::Deserializer::from_str(raw.get())
-        .deserialize_str(Text)
-        .ok()
+    out.push_str(inner.get(from..)?);
+    Some(Cow::Owned(out))
 }
 
 fn skim<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
