@@ -317,10 +317,7 @@ async fn envelopes_read_once_answer_like_whole_events() {
     let same = |response: &Value| {
         let (status, _, answer) = parts(response);
         assert_eq!(status, 200, "{answer}");
-        assert_eq!(
-            untimed(&answer.to_string()),
-            untimed(&expected.to_string())
-        );
+        assert_eq!(untimed(&answer.to_string()), untimed(&expected.to_string()));
     };
     // The body's member name escaped, the body without escapes, the body last.
     let escaped_name = plain.replacen("\"body\":", "\"bo\\u0064y\":", 1);

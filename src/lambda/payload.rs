@@ -199,7 +199,11 @@ pub fn string<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
             b'n' => '\n',
             b'r' => '\r',
             b't' => '\t',
-            _ => return serde_json::from_str::<String>(raw.get()).ok().map(Cow::Owned),
+            _ => {
+                return serde_json::from_str::<String>(raw.get())
+                    .ok()
+                    .map(Cow::Owned);
+            }
         });
         from = next + 2;
         match memchr::memchr(b'\\', bytes.get(from..)?) {
@@ -235,7 +239,10 @@ impl<'a> Top<'a> {
 
     /// How many members are called `name`.
     fn count(&self, name: &str) -> usize {
-        self.0.iter().filter(|(key, _)| key.as_str() == name).count()
+        self.0
+            .iter()
+            .filter(|(key, _)| key.as_str() == name)
+            .count()
     }
 
     /// Whether the object was read (an empty object reads as no members too, which the
