@@ -99,21 +99,33 @@ pub fn text_owned(bytes: Vec<u8>) -> Text<'static> {
     }
 }
 
-/// The top level of an event: the members [`classify`] looks at, skimmed, not decoded.
-#[derive(Debug, Default, Deserialize)]
+/// The top level of an event: the members [`classify`] looks at, as their raw JSON text.
+#[derive(Debug, Default)]
 struct Shape<'a> {
-    #[serde(rename = "Records", borrow)]
-    records: Option<&'a RawValue>,
-    #[serde(rename = "detail-type", borrow)]
-    detail_type: Option<&'a RawValue>,
-    #[serde(borrow)]
-    detail: Option<&'a RawValue>,
-    #[serde(rename = "requestContext", borrow)]
-    request_context: Option<&'a RawValue>,
-    #[serde(rename = "httpMethod", borrow)]
-    http_method: Option<&'a RawValue>,
-    #[serde(borrow)]
-    action: Option<&'a RawValue>,
+    records: Option<&'a str>,
+    detail_type: Option<&'a str>,
+    detail: Option<&'a str>,
+    request_context: Option<&'a str>,
+    http_method: Option<&'a str>,
+    action: Option<&'a str>,
+}
+
+/// The members [`Shape`] reads, for serde_json to refuse an event that is not JSON or repeats
+/// one of them (its error, such as "duplicate field `action`", is what the event gets). Only
+/// its error is used.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Unique {
+    #[serde(rename = "Records")]
+    records: Option<IgnoredAny>,
+    #[serde(rename = "detail-type")]
+    detail_type: Option<IgnoredAny>,
+    detail: Option<IgnoredAny>,
+    #[serde(rename = "requestContext")]
+    request_context: Option<IgnoredAny>,
+    #[serde(rename = "httpMethod")]
+    http_method: Option<IgnoredAny>,
+    action: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -164,22 +176,22 @@ pub struct Event<'a> {
     pub members: Top<'a>,
 }
 
-fn is_string(raw: Option<&RawValue>) -> bool {
-    raw.is_some_and(|r| r.get().starts_with('"'))
+fn is_string(raw: Option<&str>) -> bool {
+    raw.is_some_and(|r| r.starts_with('"'))
 }
 
-fn is_object(raw: &RawValue) -> bool {
-    raw.get().starts_with('{')
+fn is_object(raw: &str) -> bool {
+    raw.starts_with('{')
 }
 
-/// A JSON string member as text: borrowed when it has no escapes, else unescaped in one pass
+/// A JSON string member (its raw text) as text: borrowed when it has no escapes, else unescaped in one pass
 /// (memchr finds each backslash, the runs between are copied whole); `None` when it is not a
 /// string. The raw text was checked by serde_json's skim (closing quote, no control
 /// characters, only valid escapes), so the short escapes are simply replaced; a `\u` escape
 /// is left to serde_json, which also refuses a lone surrogate (`None`; callers then decode the
 /// whole text, which repairs it).
-pub fn string<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
-    let inner = raw.get().strip_prefix('"')?.strip_suffix('"')?;
+pub fn string(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
     let bytes = inner.as_bytes();
     let Some(mut next) = memchr::memchr(b'\\', bytes) else {
         return Some(Cow::Borrowed(inner));
@@ -200,9 +212,7 @@ pub fn string<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
             b'r' => '\r',
             b't' => '\t',
             _ => {
-                return serde_json::from_str::<String>(raw.get())
-                    .ok()
-                    .map(Cow::Owned);
+                return serde_json::from_str::<String>(raw).ok().map(Cow::Owned);
             }
         });
         from = next + 2;
@@ -215,22 +225,24 @@ pub fn string<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
     Some(Cow::Owned(out))
 }
 
-fn skim<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
+fn skim<'a, T: Deserialize<'a>>(raw: &'a str) -> Option<T> {
     is_object(raw)
-        .then(|| serde_json::from_str(raw.get()).ok())
+        .then(|| serde_json::from_str(raw).ok())
         .flatten()
 }
 
 /// The top-level members of a JSON object, read in one skim: each name (borrowed unless it has
-/// escapes) and its value's text. Values are stepped over the way serde_json skims (no depth
-/// limit, escapes not judged), so reading them costs one pass over the event, which then
-/// serves both [`classify`] and the carrier's envelope ([`decode_envelope`]).
+/// escapes) and its value's raw JSON text. Values are stepped over the way serde_json skims
+/// (no depth limit, escapes not judged), so reading them costs one pass over the event, which
+/// then serves both [`classify`] and the carrier's envelope ([`decode_envelope`]). String
+/// values, such as an HTTP body that holds a whole request, are stepped over by [`members`]
+/// with memchr rather than byte by byte.
 #[derive(Debug, Default)]
-pub struct Top<'a>(Vec<(Key<'a>, &'a RawValue)>);
+pub struct Top<'a>(Vec<(Key<'a>, &'a str)>);
 
 impl<'a> Top<'a> {
     /// The value of the member `name` (the first, when it is repeated).
-    pub fn get(&self, name: &str) -> Option<&'a RawValue> {
+    pub fn get(&self, name: &str) -> Option<&'a str> {
         self.0
             .iter()
             .find(|(key, _)| key.as_str() == name)
@@ -262,8 +274,8 @@ impl<'de> Deserialize<'de> for Top<'de> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top<'de>, A::Error> {
                 let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
-                while let Some(member) = map.next_entry::<Key<'de>, &'de RawValue>()? {
-                    members.push(member);
+                while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    members.push((key, value.get()));
                 }
                 Ok(Top(members))
             }
@@ -306,13 +318,15 @@ pub fn classify(text: &str) -> Event<'_> {
     if action::text_type(text.as_bytes()) != "an object" {
         return unknown(unsupported(action::text_type(text.as_bytes())));
     }
-    // One skim into the members; anything they cannot say as the typed skim would (broken
-    // JSON, a repeated member) is left to the typed skim, for its error.
-    let members: Top<'_> = serde_json::from_str(text).unwrap_or_default();
+    // One skim into the members (serde_json's when the fast one declines); what they cannot
+    // say as serde_json would (broken JSON, a repeated member) is left to it, for its error.
+    let members = self::members(text)
+        .or_else(|| serde_json::from_str::<Top<'_>>(text).ok())
+        .unwrap_or_default();
     let shape = match Shape::from_members(&members).filter(|_| members.is_read()) {
         Some(shape) => shape,
-        None => match serde_json::from_str(text) {
-            Ok(shape) => shape,
+        None => match serde_json::from_str::<Unique>(text) {
+            Ok(_) => Shape::default(),
             Err(e) => return unknown(action::malformed(&e)),
         },
     };
@@ -339,9 +353,8 @@ fn classify_shape<'a>(text: &str, shape: &Shape<'a>) -> Event<'a> {
     };
     if let Some(records) = shape.records {
         let records: Vec<RecordShape<'_>> = records
-            .get()
             .starts_with('[')
-            .then(|| serde_json::from_str(records.get()).ok())
+            .then(|| serde_json::from_str(records).ok())
             .flatten()
             .unwrap_or_default();
         let all_sqs = !records.is_empty()
@@ -354,6 +367,7 @@ fn classify_shape<'a>(text: &str, shape: &Shape<'a>) -> Event<'a> {
         let from = records
             .first()
             .and_then(|r| r.event_source)
+            .map(RawValue::get)
             .and_then(string)
             .map(|s| format!(" (records from {s})"))
             .unwrap_or_default();
@@ -364,12 +378,18 @@ fn classify_shape<'a>(text: &str, shape: &Shape<'a>) -> Event<'a> {
     }
     if let Some(context) = shape.request_context.filter(|c| is_object(c)) {
         let context: Option<ContextShape<'_>> = skim(context);
-        let http = context.as_ref().and_then(|c| c.http);
-        let method = http.and_then(skim::<HttpShape<'_>>).and_then(|h| h.method);
+        let http = context.as_ref().and_then(|c| c.http).map(RawValue::get);
+        let method = http
+            .and_then(skim::<HttpShape<'_>>)
+            .and_then(|h| h.method)
+            .map(RawValue::get);
         // An `http` context is a payload 2.0 event even without a usable method: it is
         // answered as one (an `invalid_event` response), never as a function error.
         if is_string(method) || http.is_some_and(is_object) {
-            let domain = context.and_then(|c| c.domain_name).and_then(string);
+            let domain = context
+                .and_then(|c| c.domain_name)
+                .map(RawValue::get)
+                .and_then(string);
             return event(if domain.is_some_and(|d| d.contains(".lambda-url.")) {
                 Source::FunctionUrl
             } else {
@@ -398,7 +418,7 @@ fn classify_shape<'a>(text: &str, shape: &Shape<'a>) -> Event<'a> {
                     Code::UnknownAction,
                     format!(
                         "\"action\" must be a string, got {}",
-                        action::text_type(action.get().as_bytes())
+                        action::text_type(action.as_bytes())
                     ),
                 )),
                 members: Top::default(),
@@ -533,6 +553,83 @@ pub fn decode<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError
     )
 }
 
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The index just past the JSON string that starts at `b[i]` (a quote), checked as serde_json
+/// checks a string it steps over: only valid escapes (`\u` and four hex digits; surrogates
+/// are not judged), no control characters. memchr jumps to each quote or backslash, so a long
+/// string such as an HTTP body costs a vector scan, not a loop over its bytes.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut at = i + 1;
+    loop {
+        let next = at + memchr::memchr2(b'"', b'\\', b.get(at..)?)?;
+        if b[next] == b'"' {
+            // Folded without an early exit, so the compiler vectorizes the check.
+            let control = b[i + 1..next]
+                .iter()
+                .fold(false, |seen, &c| seen | (c < 0x20));
+            return (!control).then_some(next + 1);
+        }
+        at = match b.get(next + 1)? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => next + 2,
+            b'u' if b.get(next + 2..next + 6)?.iter().all(u8::is_ascii_hexdigit) => next + 6,
+            _ => return None,
+        };
+    }
+}
+
+/// The members of the JSON object `text`, its string values stepped over by [`string_end`] and
+/// the others by serde_json; `None` for anything not plain (a member name with escapes, text
+/// after the object, anything serde_json might judge otherwise), which [`classify`] then
+/// reads with serde_json, so what is accepted and every error stay serde_json's.
+fn members(text: &str) -> Option<Top<'_>> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut members = Vec::with_capacity(16);
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return (skip_ws(b, i + 1) == b.len()).then_some(Top(members));
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let end = string_end(b, i)?;
+        let name = text.get(i + 1..end - 1)?;
+        if name.contains('\\') {
+            return None;
+        }
+        i = skip_ws(b, end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let end = if b.get(i) == Some(&b'"') {
+            string_end(b, i)?
+        } else {
+            let mut values =
+                serde_json::Deserializer::from_str(text.get(i..)?).into_iter::<IgnoredAny>();
+            values.next()?.ok()?;
+            i + values.byte_offset()
+        };
+        members.push((Key::Borrowed(name), text.get(i..end)?));
+        i = skip_ws(b, end);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => return (skip_ws(b, i + 1) == b.len()).then_some(Top(members)),
+            _ => return None,
+        }
+    }
+}
+
 /// Decodes a carrier's typed envelope from the members [`classify`] read, holding back the
 /// member `hidden` (an HTTP event's body), which is returned as text: borrowed from the event
 /// when it has no escapes, unescaped once when it has. So the event is not read a second time
@@ -562,26 +659,23 @@ fn from_members<'a, T: DeserializeOwned>(
     }
     let held = match members.get(hidden) {
         None => None,
-        Some(raw) if raw.get() == "null" => None,
+        Some("null") => None,
         Some(raw) => Some(string(raw)?),
     };
     // serde_json's depth limit counts from the event's top, so a member decoded alone may nest
     // one level deeper than it could in the event: any member that might be that deep (as
     // many brackets as the limit, counted without parsing) is left to the whole decode.
-    let shallow = |raw: &RawValue| {
-        raw.get()
-            .bytes()
-            .filter(|&b| b == b'[' || b == b'{')
-            .count()
-            < MAX_DEPTH
-    };
+    let shallow = |raw: &str| raw.bytes().filter(|&b| b == b'[' || b == b'{').count() < MAX_DEPTH;
     let rest = members.0.iter().filter(|(key, _)| key.as_str() != hidden);
     if !rest.clone().all(|(_, raw)| shallow(raw)) {
         return None;
     }
-    let map = de::value::MapDeserializer::<_, serde_json::Error>::new(
-        rest.map(|(key, raw)| (key.as_str(), *raw)),
-    );
+    // The members besides the body are small (the request context, headers, paths): each is
+    // skimmed once more to hand it to serde as JSON.
+    let rest = rest
+        .map(|(key, raw)| Some((key.as_str(), serde_json::from_str::<&RawValue>(raw).ok()?)))
+        .collect::<Option<Vec<_>>>()?;
+    let map = de::value::MapDeserializer::<_, serde_json::Error>::new(rest.into_iter());
     let envelope = T::deserialize(map).ok()?;
     Some((envelope, held))
 }
@@ -641,7 +735,7 @@ pub fn event_request(text: &str, infer: bool) -> Result<Action, ApiError> {
     let shape: RequestShape<'_> = serde_json::from_str(text).map_err(|e| action::malformed(&e))?;
     let named = shape
         .action
-        .map(|a| string(a).ok_or(action::text_type(a.get().as_bytes())));
+        .map(|a| string(a.get()).ok_or(action::text_type(a.get().as_bytes())));
     let name = match &named {
         Some(Ok(name)) => Some(Ok(name.as_ref())),
         Some(Err(got)) => Some(Err(*got)),
@@ -676,8 +770,9 @@ pub fn message_ids(text: &str) -> Vec<String> {
         .records
         .iter()
         .map(|r| {
-            skim::<RecordShape<'_>>(r)
+            skim::<RecordShape<'_>>(r.get())
                 .and_then(|r| r.message_id)
+                .map(RawValue::get)
                 .and_then(string)
                 .map(Cow::into_owned)
                 .unwrap_or_default()
