@@ -930,6 +930,79 @@ mod tests {
         assert!(scan(r#"{"a": "[[[{"}"#).depth == 1);
     }
 
+    /// The fast skim reads what serde_json reads, member for member, and declines what
+    /// serde_json refuses (or what it cannot tell apart), so classification never differs.
+    #[test]
+    fn fast_members_agree_with_serde() {
+        let serde_members = |text: &str| {
+            serde_json::from_str::<Top<'_>>(text).map(|top| {
+                top.0
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v.to_string()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let accepted = [
+            r#"{}"#,
+            r#" { "a" : 1 , "b":"x\"y\\z\u00e9\ud800" ,"c":[1,{"d":"}"}],"e":null,"f":true} "#,
+            r#"{"body":"{\"collection\":\"docs\",\"vector\":[0.5,-1e-3]}","a":{"b":[]}}"#,
+            r#"{"a":"","a":"twice"}"#,
+            "{\"a\":\"\u{e9}\u{1F600}\"}",
+        ];
+        for text in accepted {
+            let fast = members(text).expect("read fast");
+            let fast: Vec<_> = fast
+                .0
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_string()))
+                .collect();
+            assert_eq!(
+                Ok(fast),
+                serde_members(text).map_err(|e| e.to_string()),
+                "{text}"
+            );
+        }
+        let declined = [
+            "{\"a\":\"x\ny\"}",
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\u12"}"#,
+            r#"{"a":"open}"#,
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1} x"#,
+            r#"{"a":1"#,
+            r#"[1]"#,
+            r#"{"\u0061":1}"#,
+        ];
+        for text in declined {
+            assert!(members(text).is_none(), "{text} read fast");
+        }
+        // What the fast skim declines, serde_json refuses (but the escaped member name).
+        for text in &declined[..declined.len() - 1] {
+            assert!(
+                serde_members(text).is_err(),
+                "{text} accepted by serde_json"
+            );
+        }
+    }
+
+    #[test]
+    fn strings_unescape_once() {
+        assert_eq!(string(r#""plain""#).as_deref(), Some("plain"));
+        assert!(matches!(string(r#""plain""#), Some(Cow::Borrowed(_))));
+        assert_eq!(
+            string(r#""a\"b\\c\/d\n\t\r\b\f""#).as_deref(),
+            Some("a\"b\\c/d\n\t\r\u{8}\u{c}")
+        );
+        assert_eq!(
+            string(r#""\u00e9\ud83d\ude00x""#).as_deref(),
+            Some("\u{e9}\u{1F600}x")
+        );
+        assert_eq!(string(r#""\ud800""#), None);
+        assert_eq!(string("5"), None);
+    }
+
     #[test]
     fn bom_and_bad_utf8() {
         assert_eq!(text(b"\xEF\xBB\xBF{}").text, "{}");

@@ -26,8 +26,8 @@
 //! array of such arrays) returns `None`, and the caller reads the text with serde_json as
 //! before: errors keep their codes and messages.
 
-/// How far (in `f64` ulps) from an `f32` midpoint `x` must be to decide the rounding; the
-/// error bound is 3 ulps (module doc), and this allows twice 4.
+/// How far (in `f64` ulps) from an `f32` midpoint `x` must be to decide the rounding: more
+/// than twice the error bound of 3 ulps (module doc).
 pub const MARGIN: u64 = 8;
 
 /// 10^0 ..= 10^42 as `f64`: exact up to 10^22, correctly rounded (by the compiler) after.
