@@ -87,23 +87,18 @@ pub fn number(b: &[u8], start: usize) -> Option<(f32, usize)> {
                 i += 1;
             }
         }
-        // Up to eight digits at a time from the first significant digit, with no branch on
-        // how many (a vector component such as Python's `0.12345678901234567` is a chunk of
-        // eight, one of eight and one of one; a shortest f32 such as `0.12345679` one of
-        // eight); the digit-by-digit loop below does the rest (past 19 digits, or within
-        // eight bytes of the end of the text). A chunk read while `w` is 0 starts with a
-        // digit 1-9 (the zeros were skipped), so all of its digits are significant.
-        while let Some((chunk, count)) = leading_digits(b, i)
-            && count > 0
-            && digits + count as u32 <= MAX_DIGITS
+        // Eight digits at a time from the first significant digit (a vector component such
+        // as Python's `0.12345678901234567` is two chunks and a digit; a shortest f32 such as
+        // `0.12345679` is one chunk); the digit-by-digit loop below does the rest. A chunk
+        // read while `w` is 0 starts with a digit 1-9 (the zeros were skipped), so all eight
+        // of its digits are significant.
+        while digits + 8 <= MAX_DIGITS
+            && let Some(chunk) = eight_digits(b, i)
         {
-            w = w * TEN_TO[count] + chunk;
-            digits += count as u32;
-            exp10 -= count as i64;
-            i += count;
-            if count < 8 {
-                break;
-            }
+            w = w * 100_000_000 + chunk;
+            digits += 8;
+            exp10 -= 8;
+            i += 8;
         }
         while let Some(&c @ b'0'..=b'9') = b.get(i) {
             if digits < MAX_DIGITS {
@@ -153,49 +148,26 @@ pub fn number(b: &[u8], start: usize) -> Option<(f32, usize)> {
     Some((value, i))
 }
 
-/// 10^0 ..= 10^8 as integers.
-const TEN_TO: [u64; 9] = [
-    1,
-    10,
-    100,
-    1_000,
-    10_000,
-    100_000,
-    1_000_000,
-    10_000_000,
-    100_000_000,
-];
-
-/// How many of the eight bytes at `b[i..i + 8]` are ASCII digits before the first that is
-/// not, and their value; `None` when fewer than eight bytes are left. One load, a few
-/// multiplications and no branch on the count (SWAR).
+/// The value of the eight ASCII digits at `b[i..i + 8]`, or `None` when there are fewer than
+/// eight bytes or any of them is not a digit (one load and a few multiplications: SWAR).
 #[inline]
-fn leading_digits(b: &[u8], i: usize) -> Option<(u64, usize)> {
+fn eight_digits(b: &[u8], i: usize) -> Option<u64> {
     let bytes: [u8; 8] = b.get(i..i + 8)?.try_into().ok()?;
     let v = u64::from_le_bytes(bytes);
-    // A byte is a digit when its high nibble is 3 and adding 6 does not carry out of it. A
-    // carry out of a byte that is not a digit only reaches later bytes, past the count.
-    let not_digit = ((v & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030)
-        | ((v.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) ^ 0x3030_3030_3030_3030);
-    // The first digit is in the lowest byte.
-    let count = (not_digit.trailing_zeros() / 8) as usize;
-    if count == 0 {
-        return Some((0, 0));
+    // Every byte in 0x30..=0x39: high nibble 3, and adding 6 does not carry out of it.
+    let all_digits = (v & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
+        && (v.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030;
+    if !all_digits {
+        return None;
     }
-    // The digits moved to the top bytes with '0's before them: eight digits of equal value.
-    let v = if count == 8 {
-        v
-    } else {
-        (v << (8 * (8 - count))) | (0x3030_3030_3030_3030 >> (8 * count))
-    };
-    // Byte k (the k-th digit) is d_k.
+    // Byte k (the k-th digit, first digit in the lowest byte) is d_k.
     let v = v - 0x3030_3030_3030_3030;
     // Pairs: byte 2j holds 10 * d_2j + d_2j+1.
     let v = (v * 10) + (v >> 8);
     // Quads from the pairs, in the high half of each 64-bit product.
     let low = (v & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
     let high = ((v >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
-    Some(((low.wrapping_add(high)) >> 32, count))
+    Some((low.wrapping_add(high)) >> 32)
 }
 
 /// `w * 10^q` rounded to `f32` when `x` decides it (module doc); `None` when the standard
@@ -347,21 +319,13 @@ mod tests {
     }
 
     #[test]
-    fn up_to_eight_digits_at_once() {
-        assert_eq!(leading_digits(b"12345678", 0), Some((12_345_678, 8)));
-        assert_eq!(leading_digits(b"x00000009", 1), Some((9, 8)));
-        assert_eq!(leading_digits(b"99999999", 0), Some((99_999_999, 8)));
-        assert_eq!(leading_digits(b"1234567", 0), None);
-        for (text, value, count) in [
-            (b"1234567/", 1_234_567, 7),
-            (b"1234567:", 1_234_567, 7),
-            (b"1234.678", 1234, 4),
-            (b"12345e78", 12345, 5),
-            (b"9,\xff\xff\xff\xff\xff\xff", 9, 1),
-            (b"07]     ", 7, 2),
-            (b",1234567", 0, 0),
-        ] {
-            assert_eq!(leading_digits(text, 0), Some((value, count)), "{text:?}");
+    fn eight_digits_at_once() {
+        assert_eq!(eight_digits(b"12345678", 0), Some(12_345_678));
+        assert_eq!(eight_digits(b"x00000009", 1), Some(9));
+        assert_eq!(eight_digits(b"99999999", 0), Some(99_999_999));
+        assert_eq!(eight_digits(b"1234567", 0), None);
+        for bad in [b"1234567/", b"1234567:", b"1234.678", b"12345e78"] {
+            assert_eq!(eight_digits(bad, 0), None);
         }
         assert_eq!(parse("0.012345678901234567"), Some(0.012_345_679));
         assert_eq!(parse("1.2345678901234567"), Some(1.234_567_9));
