@@ -108,6 +108,51 @@ fn bench(c: &mut Criterion) {
                 black_box(serde_json::to_vec(&response).expect("encode"))
             })
         });
+        // The handler's stages, to say where its time goes: the event read and classified
+        // (UTF-8 check, one skim of the top level), the HTTP envelope decoded from that with
+        // the body held back and unescaped, and the reply encoded into the proxy response.
+        let event_text = std::str::from_utf8(&event).expect("UTF-8");
+        group.bench_function("stage_classify", |b| {
+            b.iter(|| {
+                let text = lambda::payload::text(black_box(&event));
+                black_box(lambda::payload::classify(&text.text).source)
+            })
+        });
+        let classified = lambda::payload::classify(event_text);
+        group.bench_function("stage_envelope_and_body", |b| {
+            b.iter(|| {
+                let request = lambda::http::request(
+                    black_box(event_text),
+                    &classified.members,
+                    lambda::http::Format::HttpV2,
+                )
+                .expect("envelope");
+                black_box(request.route)
+            })
+        });
+        let answer = search::run(
+            &index,
+            serde_json::from_str::<SearchRequest>(&body)
+                .expect("request")
+                .into_spec()
+                .expect("spec"),
+        )
+        .expect("search");
+        let reply = plan_index_api::Reply::Search(answer);
+        group.bench_function("stage_reply_to_json", |b| {
+            b.iter(|| {
+                let body = plan_index_api::encode(black_box(&reply)).expect("encode");
+                let response = lambda::http::typed_response(
+                    lambda::http::Format::HttpV2,
+                    200,
+                    body,
+                    "application/json",
+                    "bench",
+                    None,
+                );
+                black_box(serde_json::to_vec(&response).expect("encode"))
+            })
+        });
         let request: SearchRequest = serde_json::from_str(&body).expect("request");
         let spec = request.into_spec().expect("search");
         group.bench_function("search_run_only", |b| {

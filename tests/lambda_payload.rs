@@ -298,3 +298,85 @@ fn quiet() -> Context<'static> {
     ctx.metrics = false;
     ctx
 }
+
+/// The HTTP envelope is decoded from the members the classifier read, with the body held back
+/// as text; every event where that could differ from decoding the whole event is decoded whole,
+/// so these odd envelopes are answered as before.
+#[tokio::test]
+async fn envelopes_read_once_answer_like_whole_events() {
+    let like = index()
+        .collection("knowledge")
+        .expect("intact")
+        .expect("c")
+        .item(0)
+        .id
+        .to_string();
+    let body = json!({"collection": "knowledge", "like": like, "k": 2}).to_string();
+    let plain = http("POST", "/v1/search", Some(&body)).to_string();
+    let (status, _, expected) = parts(&call(plain.as_bytes()).await.expect("answered"));
+    assert_eq!(status, 200, "{expected}");
+    let same = |response: &Value| {
+        let (status, _, answer) = parts(response);
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(untimed(&answer.to_string()), untimed(&expected.to_string()));
+    };
+    // The body's member name escaped, the body without escapes, the body last.
+    let escaped_name = plain.replacen("\"body\":", "\"bo\\u0064y\":", 1);
+    same(&call(escaped_name.as_bytes()).await.expect("answered"));
+    // A body without escapes (borrowed from the event) is read the same way.
+    let array = http("POST", "/v1/search", Some("[1, 2]")).to_string();
+    let (status, _, answer) = parts(&call(array.as_bytes()).await.expect("answered"));
+    assert_eq!(answer["error"]["code"], "invalid_body", "{answer}");
+    assert_eq!(status, 422);
+    // A repeated body is an invalid event, as the typed decode says.
+    let twice = plain.replacen("{", "{\"body\": \"{}\",", 1);
+    assert_error(
+        &call(twice.as_bytes()).await.expect("answered"),
+        400,
+        "invalid_event",
+    );
+    // A body that is not a string is an invalid event; a null body is a missing body.
+    let mut number = http("POST", "/v1/search", None);
+    number["body"] = json!(5);
+    assert_error(
+        &call(number.to_string().as_bytes()).await.expect("answered"),
+        400,
+        "invalid_event",
+    );
+    let null = http("POST", "/v1/search", None).to_string();
+    assert_error(
+        &call(null.as_bytes()).await.expect("answered"),
+        400,
+        "missing_body",
+    );
+    // An escaped lone surrogate in the event's body string is repaired like any other.
+    let lone = http(
+        "POST",
+        "/v1/search",
+        Some(r#"{"collection": "SURROGATE", "like": "x"}"#),
+    )
+    .to_string()
+    .replace("SURROGATE", "\\ud800");
+    let response = call(lone.as_bytes()).await.expect("answered");
+    assert_error(&response, 404, "unknown_collection");
+    let (_, _, error) = parts(&response);
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains('\u{fffd}')),
+        "{error}"
+    );
+    // A member nested to the limit beside the body (127 levels in all) is decoded as part of
+    // the whole event, one level deeper is refused as too deep.
+    for (levels, code) in [(127, None), (128, Some("json_too_deep"))] {
+        let mut deep = http("POST", "/v1/search", Some(&body));
+        deep["requestContext"]["authorizer"] = json!({"lambda": {"x": "DEEP"}});
+        // The event, requestContext, authorizer and lambda are four levels.
+        let text = deep.to_string().replace("\"DEEP\"", &nested(levels - 4));
+        let response = call(text.as_bytes()).await.expect("answered");
+        match code {
+            None => same(&response),
+            Some(code) => assert_error(&response, 400, code),
+        }
+    }
+}

@@ -169,7 +169,7 @@ async fn sqs_record(
     record: &SqsMessage,
     id: &str,
 ) -> Result<Option<f64>, ApiError> {
-    let body = payload::text(record.body.as_deref().unwrap_or("").as_bytes());
+    let body = payload::text_str(record.body.as_deref().unwrap_or(""));
     let outcome = answer(index, ctx, &body.text, Origin::Sqs { sqs_message_id: id })?;
     publish(ctx, &outcome).await?;
     Ok(outcome.search_us)

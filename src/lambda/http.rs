@@ -12,6 +12,7 @@ use aws_lambda_events::apigw::{
 use aws_lambda_events::encodings::Body as ResponseBody;
 use aws_lambda_events::http::{HeaderMap, HeaderValue};
 use base64::Engine as _;
+use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 
 use plan_index_api::action::{self, Action};
@@ -62,24 +63,24 @@ pub const ROUTES: &[(&str, &str, Route)] = &[
 
 /// The parts of an HTTP event the routes need, whichever payload format carried them.
 #[derive(Debug)]
-pub struct HttpRequest {
+pub struct HttpRequest<'a> {
     /// Upper-case method.
     pub method: String,
     /// The path as routed (stage removed when that made it match).
     pub path: String,
     /// The matched route, if any.
     pub route: Option<(&'static str, &'static str, Route)>,
-    body: Option<String>,
+    body: Option<Cow<'a, str>>,
     is_base64: bool,
     accepts_calendar: bool,
 }
 
 /// The envelope fields both payload formats share, before routing.
-struct Envelope {
+struct Envelope<'a> {
     method: String,
     stage: Option<String>,
     paths: Vec<String>,
-    body: Option<String>,
+    body: Option<Cow<'a, str>>,
     is_base64: bool,
     accepts_calendar: bool,
 }
@@ -94,8 +95,8 @@ fn accepts_calendar<'h>(headers: impl IntoIterator<Item = &'h HeaderMap>) -> boo
     })
 }
 
-impl From<ApiGatewayProxyRequest> for Envelope {
-    fn from(e: ApiGatewayProxyRequest) -> Envelope {
+impl From<ApiGatewayProxyRequest> for Envelope<'_> {
+    fn from(e: ApiGatewayProxyRequest) -> Self {
         let proxy = e.path_parameters.get("proxy").map(|p| format!("/{p}"));
         Envelope {
             method: e.http_method.as_str().to_ascii_uppercase(),
@@ -104,15 +105,15 @@ impl From<ApiGatewayProxyRequest> for Envelope {
                 .into_iter()
                 .flatten()
                 .collect(),
-            body: e.body,
+            body: e.body.map(Cow::Owned),
             is_base64: e.is_base64_encoded,
             accepts_calendar: accepts_calendar([&e.headers, &e.multi_value_headers]),
         }
     }
 }
 
-impl From<ApiGatewayV2httpRequest> for Envelope {
-    fn from(e: ApiGatewayV2httpRequest) -> Envelope {
+impl From<ApiGatewayV2httpRequest> for Envelope<'_> {
+    fn from(e: ApiGatewayV2httpRequest) -> Self {
         let proxy = e.path_parameters.get("proxy").map(|p| format!("/{p}"));
         let http = e.request_context.http;
         Envelope {
@@ -123,7 +124,7 @@ impl From<ApiGatewayV2httpRequest> for Envelope {
                 .flatten()
                 .collect(),
             accepts_calendar: accepts_calendar([&e.headers]),
-            body: e.body,
+            body: e.body.map(Cow::Owned),
             is_base64: e.is_base64_encoded,
         }
     }
@@ -131,20 +132,34 @@ impl From<ApiGatewayV2httpRequest> for Envelope {
 
 /// Decodes an HTTP event of the given format into the typed `aws_lambda_events` request, then
 /// routes it. An envelope that does not decode (a body that is not a string, a method that is
-/// not a token) is an `invalid_event`, answered in the same format.
-pub fn request(text: &str, format: Format) -> Result<HttpRequest, ApiError> {
+/// not a token) is an `invalid_event`, answered in the same format. The envelope comes from the
+/// `members` [`payload::classify`] read, with the body held back as text (borrowed from the
+/// event unless it has escapes): see [`payload::decode_envelope`].
+pub fn request<'a>(
+    text: &'a str,
+    members: &payload::Top<'a>,
+    format: Format,
+) -> Result<HttpRequest<'a>, ApiError> {
     let envelope = match format {
-        Format::RestV1 => {
-            payload::decode::<ApiGatewayProxyRequest>(text, "HTTP event").map(Envelope::from)
-        }
-        Format::HttpV2 => {
-            payload::decode::<ApiGatewayV2httpRequest>(text, "HTTP event").map(Envelope::from)
-        }
+        Format::RestV1 => envelope::<ApiGatewayProxyRequest>(text, members),
+        Format::HttpV2 => envelope::<ApiGatewayV2httpRequest>(text, members),
     }?;
     Ok(route(envelope))
 }
 
-fn route(envelope: Envelope) -> HttpRequest {
+fn envelope<'a, T>(text: &'a str, members: &payload::Top<'a>) -> Result<Envelope<'a>, ApiError>
+where
+    T: DeserializeOwned + Into<Envelope<'a>>,
+{
+    let (decoded, body) = payload::decode_envelope::<T>(text, members, "body", "HTTP event")?;
+    let mut envelope = decoded.into();
+    if body.is_some() {
+        envelope.body = body;
+    }
+    Ok(envelope)
+}
+
+fn route(envelope: Envelope<'_>) -> HttpRequest<'_> {
     let stage = envelope.stage.as_deref().filter(|s| *s != "$default");
     let candidates: Vec<&str> = envelope
         .paths
@@ -183,7 +198,7 @@ fn find_route(path: &str) -> Option<(&'static str, &'static str, Route)> {
     ROUTES.iter().copied().find(|(p, _, _)| *p == path)
 }
 
-impl HttpRequest {
+impl HttpRequest<'_> {
     /// Whether the caller asked for an iCalendar file (`Accept: text/calendar`); only the plan
     /// route has one.
     pub fn wants_calendar(&self) -> bool {
@@ -220,8 +235,7 @@ impl HttpRequest {
             Route::Search => "search",
             Route::Plan => "plan",
         };
-        let body = self.body()?;
-        let text = payload::text(&body);
+        let text = self.body()?;
         if let Some(problem) = text.problem {
             return Err(problem);
         }
@@ -233,8 +247,9 @@ impl HttpRequest {
         action::action(name, request)
     }
 
-    /// The body's bytes: base64-decoded when flagged, at most [`MAX_BODY_BYTES`], not empty.
-    fn body(&self) -> Result<Cow<'_, [u8]>, ApiError> {
+    /// The body as text: base64-decoded when flagged, at most [`MAX_BODY_BYTES`], not empty
+    /// (a body the event carried as text is borrowed and not checked for UTF-8 again).
+    fn body(&self) -> Result<payload::Text<'_>, ApiError> {
         let raw = self.body.as_deref().unwrap_or("");
         // Checked before decoding too, so an oversized body is never copied.
         let limit = if self.is_base64 {
@@ -245,30 +260,31 @@ impl HttpRequest {
         if raw.len() > limit {
             return Err(too_large(raw.len()));
         }
-        let bytes = if self.is_base64 {
-            Cow::Owned(
-                base64::engine::general_purpose::STANDARD
-                    .decode(raw.trim())
-                    .map_err(|e| {
-                        ApiError::new(
-                            Code::InvalidBase64,
-                            format!("the body is flagged base64 but does not decode: {e}"),
-                        )
-                    })?,
-            )
+        // Blank before a byte-order mark is dropped (a lone mark is not a missing body).
+        let blank = |bytes: &[u8]| bytes.iter().all(u8::is_ascii_whitespace);
+        let (bytes, blank, text) = if self.is_base64 {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(raw.trim())
+                .map_err(|e| {
+                    ApiError::new(
+                        Code::InvalidBase64,
+                        format!("the body is flagged base64 but does not decode: {e}"),
+                    )
+                })?;
+            (bytes.len(), blank(&bytes), payload::text_owned(bytes))
         } else {
-            Cow::Borrowed(raw.as_bytes())
+            (raw.len(), blank(raw.as_bytes()), payload::text_str(raw))
         };
-        if bytes.len() > MAX_BODY_BYTES {
-            return Err(too_large(bytes.len()));
+        if bytes > MAX_BODY_BYTES {
+            return Err(too_large(bytes));
         }
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        if blank {
             return Err(ApiError::new(
                 Code::MissingBody,
                 format!("{} {} needs a JSON body", self.method, self.path),
             ));
         }
-        Ok(bytes)
+        Ok(text)
     }
 }
 

@@ -237,7 +237,7 @@ async fn dispatch(
     }
     let text = &*text.text;
     match (event.source, format) {
-        (_, Some(format)) => http_event(index, ctx, text, format),
+        (_, Some(format)) => http_event(index, ctx, text, &event.members, format),
         (Source::Direct, _) => match &event.refusal {
             Some(e) => refuse(ctx, event, None, e.clone()),
             None => direct(index, ctx, text, event.action.as_deref().unwrap_or("")),
@@ -301,10 +301,11 @@ fn http_event(
     index: &BakedIndex,
     ctx: &Context<'_>,
     text: &str,
+    members: &payload::Top<'_>,
     format: http::Format,
 ) -> Dispatched {
     let mut route = String::from("invalid");
-    let answered = guard::sync(|| http_answer(index, ctx, text, format, &mut route));
+    let answered = guard::sync(|| http_answer(index, ctx, text, members, format, &mut route));
     match answered {
         Ok((body, content_type, search_us)) => {
             let response =
@@ -324,10 +325,11 @@ fn http_answer(
     index: &BakedIndex,
     ctx: &Context<'_>,
     text: &str,
+    members: &payload::Top<'_>,
     format: http::Format,
     route: &mut String,
 ) -> Result<(String, &'static str, Option<f64>), ApiError> {
-    let request = http::request(text, format)?;
+    let request = http::request(text, members, format)?;
     *route = format!("{} {}", request.method, request.path);
     let calendar = request.wants_calendar();
     let action = match request.action()? {

@@ -67,21 +67,65 @@ pub fn text(bytes: &[u8]) -> Text<'_> {
     }
 }
 
-/// The top level of an event: the members [`classify`] looks at, skimmed, not decoded.
-#[derive(Debug, Default, Deserialize)]
+/// Text that is already UTF-8 (an HTTP body as the event carried it, an SQS message body):
+/// only a leading byte-order mark dropped, no second UTF-8 check.
+pub fn text_str(text: &str) -> Text<'_> {
+    Text {
+        text: Cow::Borrowed(text.strip_prefix('\u{feff}').unwrap_or(text)),
+        problem: None,
+    }
+}
+
+/// [`text`] of bytes the caller owns (a base64-decoded body), kept without a copy when they
+/// are UTF-8.
+pub fn text_owned(bytes: Vec<u8>) -> Text<'static> {
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..'\u{feff}'.len_utf8());
+            }
+            Text {
+                text: Cow::Owned(text),
+                problem: None,
+            }
+        }
+        Err(e) => {
+            let read = self::text(e.as_bytes());
+            Text {
+                text: Cow::Owned(read.text.into_owned()),
+                problem: read.problem,
+            }
+        }
+    }
+}
+
+/// The top level of an event: the members [`classify`] looks at, as their raw JSON text.
+#[derive(Debug, Default)]
 struct Shape<'a> {
-    #[serde(rename = "Records", borrow)]
-    records: Option<&'a RawValue>,
-    #[serde(rename = "detail-type", borrow)]
-    detail_type: Option<&'a RawValue>,
-    #[serde(borrow)]
-    detail: Option<&'a RawValue>,
-    #[serde(rename = "requestContext", borrow)]
-    request_context: Option<&'a RawValue>,
-    #[serde(rename = "httpMethod", borrow)]
-    http_method: Option<&'a RawValue>,
-    #[serde(borrow)]
-    action: Option<&'a RawValue>,
+    records: Option<&'a str>,
+    detail_type: Option<&'a str>,
+    detail: Option<&'a str>,
+    request_context: Option<&'a str>,
+    http_method: Option<&'a str>,
+    action: Option<&'a str>,
+}
+
+/// The members [`Shape`] reads, for serde_json to refuse an event that is not JSON or repeats
+/// one of them (its error, such as "duplicate field `action`", is what the event gets). Only
+/// its error is used.
+#[derive(Deserialize)]
+#[allow(dead_code)]
+struct Unique {
+    #[serde(rename = "Records")]
+    records: Option<IgnoredAny>,
+    #[serde(rename = "detail-type")]
+    detail_type: Option<IgnoredAny>,
+    detail: Option<IgnoredAny>,
+    #[serde(rename = "requestContext")]
+    request_context: Option<IgnoredAny>,
+    #[serde(rename = "httpMethod")]
+    http_method: Option<IgnoredAny>,
+    action: Option<IgnoredAny>,
 }
 
 #[derive(Deserialize)]
@@ -117,7 +161,9 @@ struct RequestShape<'a> {
     race: Option<&'a RawValue>,
 }
 
-/// An event, classified: its source, and for a direct invocation the action it names.
+/// An event, classified: its source, for a direct invocation the action it names, and the
+/// top-level members it was classified from (so the carrier's envelope is decoded from them
+/// without reading the event again, see [`decode_envelope`]).
 #[derive(Debug)]
 pub struct Event<'a> {
     /// Which trigger sent it.
@@ -126,58 +172,189 @@ pub struct Event<'a> {
     pub action: Option<Cow<'a, str>>,
     /// Why an event of unknown shape is refused.
     pub refusal: Option<ApiError>,
+    /// The event's top-level members (empty when they could not be read in one skim).
+    pub members: Top<'a>,
 }
 
-fn is_string(raw: Option<&RawValue>) -> bool {
-    raw.is_some_and(|r| r.get().starts_with('"'))
+fn is_string(raw: Option<&str>) -> bool {
+    raw.is_some_and(|r| r.starts_with('"'))
 }
 
-fn is_object(raw: &RawValue) -> bool {
-    raw.get().starts_with('{')
+fn is_object(raw: &str) -> bool {
+    raw.starts_with('{')
 }
 
-/// A JSON string member as text (unescaped when it has escapes).
-fn string<'a>(raw: &'a RawValue) -> Option<Cow<'a, str>> {
-    let text = raw.get();
-    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        serde_json::from_str::<String>(text).ok().map(Cow::Owned)
-    } else {
-        Some(Cow::Borrowed(inner))
+/// A JSON string member (its raw text) as text: borrowed when it has no escapes, else unescaped in one pass
+/// (memchr finds each backslash, the runs between are copied whole); `None` when it is not a
+/// string. The raw text was checked by serde_json's skim (closing quote, no control
+/// characters, only valid escapes), so the short escapes are simply replaced; a `\u` escape
+/// is left to serde_json, which also refuses a lone surrogate (`None`; callers then decode the
+/// whole text, which repairs it).
+pub fn string(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    let bytes = inner.as_bytes();
+    let Some(mut next) = memchr::memchr(b'\\', bytes) else {
+        return Some(Cow::Borrowed(inner));
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut from = 0;
+    loop {
+        // `next` is an ASCII backslash and `from` follows a two-byte escape: both are char
+        // boundaries.
+        out.push_str(inner.get(from..next)?);
+        out.push(match bytes.get(next + 1)? {
+            b'"' => '"',
+            b'\\' => '\\',
+            b'/' => '/',
+            b'b' => '\u{8}',
+            b'f' => '\u{c}',
+            b'n' => '\n',
+            b'r' => '\r',
+            b't' => '\t',
+            _ => {
+                return serde_json::from_str::<String>(raw).ok().map(Cow::Owned);
+            }
+        });
+        from = next + 2;
+        match memchr::memchr(b'\\', bytes.get(from..)?) {
+            Some(at) => next = from + at,
+            None => break,
+        }
+    }
+    out.push_str(inner.get(from..)?);
+    Some(Cow::Owned(out))
+}
+
+fn skim<'a, T: Deserialize<'a>>(raw: &'a str) -> Option<T> {
+    is_object(raw)
+        .then(|| serde_json::from_str(raw).ok())
+        .flatten()
+}
+
+/// The top-level members of a JSON object, read in one skim: each name (borrowed unless it has
+/// escapes) and its value's raw JSON text. Values are stepped over the way serde_json skims
+/// (no depth limit, escapes not judged), so reading them costs one pass over the event, which
+/// then serves both [`classify`] and the carrier's envelope ([`decode_envelope`]). String
+/// values, such as an HTTP body that holds a whole request, are stepped over by [`members`]
+/// with memchr rather than byte by byte.
+#[derive(Debug, Default)]
+pub struct Top<'a>(Vec<(Key<'a>, &'a str)>);
+
+impl<'a> Top<'a> {
+    /// The value of the member `name` (the first, when it is repeated).
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key.as_str() == name)
+            .map(|(_, value)| *value)
+    }
+
+    /// How many members are called `name`.
+    fn count(&self, name: &str) -> usize {
+        self.0
+            .iter()
+            .filter(|(key, _)| key.as_str() == name)
+            .count()
+    }
+
+    /// Whether the object was read (an empty object reads as no members too, which the
+    /// callers treat the same way: they fall back to the text).
+    fn is_read(&self) -> bool {
+        !self.0.is_empty()
     }
 }
 
-fn skim<'a, T: Deserialize<'a>>(raw: &'a RawValue) -> Option<T> {
-    is_object(raw)
-        .then(|| serde_json::from_str(raw.get()).ok())
-        .flatten()
+impl<'de> Deserialize<'de> for Top<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Top<'de>, D::Error> {
+        struct MembersVisitor;
+        impl<'de> Visitor<'de> for MembersVisitor {
+            type Value = Top<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Top<'de>, A::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(16));
+                while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    members.push((key, value.get()));
+                }
+                Ok(Top(members))
+            }
+        }
+        d.deserialize_map(MembersVisitor)
+    }
+}
+
+/// The names [`Shape`] reads; a repeated one is an error of the typed skim, so an event that
+/// repeats one is classified by that skim, which says so.
+const SHAPE_NAMES: [&str; 6] = [
+    "Records",
+    "detail-type",
+    "detail",
+    "requestContext",
+    "httpMethod",
+    "action",
+];
+
+impl<'a> Shape<'a> {
+    /// The shape from the members, or `None` when a member [`Shape`] reads is repeated.
+    fn from_members(members: &Top<'a>) -> Option<Shape<'a>> {
+        if SHAPE_NAMES.iter().any(|name| members.count(name) > 1) {
+            return None;
+        }
+        Some(Shape {
+            records: members.get("Records"),
+            detail_type: members.get("detail-type"),
+            detail: members.get("detail"),
+            request_context: members.get("requestContext"),
+            http_method: members.get("httpMethod"),
+            action: members.get("action"),
+        })
+    }
 }
 
 /// Which source sent the event in `text`, from its shape (the rules of the previous
 /// `Value`-based classifier, on a skimmed top level).
 pub fn classify(text: &str) -> Event<'_> {
-    let unknown = |refusal: ApiError| Event {
-        source: Source::Unknown,
-        action: None,
-        refusal: Some(refusal),
-    };
     if action::text_type(text.as_bytes()) != "an object" {
         return unknown(unsupported(action::text_type(text.as_bytes())));
     }
-    let shape: Shape<'_> = match serde_json::from_str(text) {
-        Ok(shape) => shape,
-        Err(e) => return unknown(action::malformed(&e)),
+    // One skim into the members (serde_json's when the fast one declines); what they cannot
+    // say as serde_json would (broken JSON, a repeated member) is left to it, for its error.
+    let members = self::members(text)
+        .or_else(|| serde_json::from_str::<Top<'_>>(text).ok())
+        .unwrap_or_default();
+    let shape = match Shape::from_members(&members).filter(|_| members.is_read()) {
+        Some(shape) => shape,
+        None => match serde_json::from_str::<Unique>(text) {
+            Ok(_) => Shape::default(),
+            Err(e) => return unknown(action::malformed(&e)),
+        },
     };
+    let mut event = classify_shape(text, &shape);
+    event.members = members;
+    event
+}
+
+fn unknown<'a>(refusal: ApiError) -> Event<'a> {
+    Event {
+        source: Source::Unknown,
+        action: None,
+        refusal: Some(refusal),
+        members: Top::default(),
+    }
+}
+
+fn classify_shape<'a>(text: &str, shape: &Shape<'a>) -> Event<'a> {
     let event = |source| Event {
         source,
         action: None,
         refusal: None,
+        members: Top::default(),
     };
     if let Some(records) = shape.records {
         let records: Vec<RecordShape<'_>> = records
-            .get()
             .starts_with('[')
-            .then(|| serde_json::from_str(records.get()).ok())
+            .then(|| serde_json::from_str(records).ok())
             .flatten()
             .unwrap_or_default();
         let all_sqs = !records.is_empty()
@@ -190,6 +367,7 @@ pub fn classify(text: &str) -> Event<'_> {
         let from = records
             .first()
             .and_then(|r| r.event_source)
+            .map(RawValue::get)
             .and_then(string)
             .map(|s| format!(" (records from {s})"))
             .unwrap_or_default();
@@ -200,12 +378,18 @@ pub fn classify(text: &str) -> Event<'_> {
     }
     if let Some(context) = shape.request_context.filter(|c| is_object(c)) {
         let context: Option<ContextShape<'_>> = skim(context);
-        let http = context.as_ref().and_then(|c| c.http);
-        let method = http.and_then(skim::<HttpShape<'_>>).and_then(|h| h.method);
+        let http = context.as_ref().and_then(|c| c.http).map(RawValue::get);
+        let method = http
+            .and_then(skim::<HttpShape<'_>>)
+            .and_then(|h| h.method)
+            .map(RawValue::get);
         // An `http` context is a payload 2.0 event even without a usable method: it is
         // answered as one (an `invalid_event` response), never as a function error.
         if is_string(method) || http.is_some_and(is_object) {
-            let domain = context.and_then(|c| c.domain_name).and_then(string);
+            let domain = context
+                .and_then(|c| c.domain_name)
+                .map(RawValue::get)
+                .and_then(string);
             return event(if domain.is_some_and(|d| d.contains(".lambda-url.")) {
                 Source::FunctionUrl
             } else {
@@ -225,6 +409,7 @@ pub fn classify(text: &str) -> Event<'_> {
                 source: Source::Direct,
                 action: Some(name),
                 refusal: None,
+                members: Top::default(),
             },
             None => Event {
                 source: Source::Direct,
@@ -233,9 +418,10 @@ pub fn classify(text: &str) -> Event<'_> {
                     Code::UnknownAction,
                     format!(
                         "\"action\" must be a string, got {}",
-                        action::text_type(action.get().as_bytes())
+                        action::text_type(action.as_bytes())
                     ),
                 )),
+                members: Top::default(),
             },
         };
     }
@@ -367,6 +553,133 @@ pub fn decode<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError
     )
 }
 
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The index just past the JSON string that starts at `b[i]` (a quote), checked as serde_json
+/// checks a string it steps over: only valid escapes (`\u` and four hex digits; surrogates
+/// are not judged), no control characters. memchr jumps to each quote or backslash, so a long
+/// string such as an HTTP body costs a vector scan, not a loop over its bytes.
+fn string_end(b: &[u8], i: usize) -> Option<usize> {
+    let mut at = i + 1;
+    loop {
+        let next = at + memchr::memchr2(b'"', b'\\', b.get(at..)?)?;
+        if b[next] == b'"' {
+            // Folded without an early exit, so the compiler vectorizes the check.
+            let control = b[i + 1..next]
+                .iter()
+                .fold(false, |seen, &c| seen | (c < 0x20));
+            return (!control).then_some(next + 1);
+        }
+        at = match b.get(next + 1)? {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => next + 2,
+            b'u' if b.get(next + 2..next + 6)?.iter().all(u8::is_ascii_hexdigit) => next + 6,
+            _ => return None,
+        };
+    }
+}
+
+/// The members of the JSON object `text`, its string values stepped over by [`string_end`] and
+/// the others by serde_json; `None` for anything not plain (a member name with escapes, text
+/// after the object, anything serde_json might judge otherwise), which [`classify`] then
+/// reads with serde_json, so what is accepted and every error stay serde_json's.
+fn members(text: &str) -> Option<Top<'_>> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut members = Vec::with_capacity(16);
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return (skip_ws(b, i + 1) == b.len()).then_some(Top(members));
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let end = string_end(b, i)?;
+        let name = text.get(i + 1..end - 1)?;
+        if name.contains('\\') {
+            return None;
+        }
+        i = skip_ws(b, end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        let end = if b.get(i) == Some(&b'"') {
+            string_end(b, i)?
+        } else {
+            let mut values =
+                serde_json::Deserializer::from_str(text.get(i..)?).into_iter::<IgnoredAny>();
+            values.next()?.ok()?;
+            i + values.byte_offset()
+        };
+        members.push((Key::Borrowed(name), text.get(i..end)?));
+        i = skip_ws(b, end);
+        match b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => return (skip_ws(b, i + 1) == b.len()).then_some(Top(members)),
+            _ => return None,
+        }
+    }
+}
+
+/// Decodes a carrier's typed envelope from the members [`classify`] read, holding back the
+/// member `hidden` (an HTTP event's body), which is returned as text: borrowed from the event
+/// when it has no escapes, unescaped once when it has. So the event is not read a second time
+/// and the body is neither skimmed again nor copied twice. Where the members might not give
+/// exactly what decoding the whole text gives (no members, `hidden` repeated or not a string
+/// or null or holding a lone surrogate, a member nested near [`MAX_DEPTH`], a member that does
+/// not decode), the whole text is decoded as before ([`decode`], with its errors and its
+/// repairs) and the envelope itself carries `hidden`.
+pub fn decode_envelope<'a, T: DeserializeOwned>(
+    text: &'a str,
+    members: &Top<'a>,
+    hidden: &str,
+    what: &str,
+) -> Result<(T, Option<Cow<'a, str>>), ApiError> {
+    match from_members(members, hidden) {
+        Some(decoded) => Ok(decoded),
+        None => decode(text, what).map(|envelope| (envelope, None)),
+    }
+}
+
+fn from_members<'a, T: DeserializeOwned>(
+    members: &Top<'a>,
+    hidden: &str,
+) -> Option<(T, Option<Cow<'a, str>>)> {
+    if !members.is_read() || members.count(hidden) > 1 {
+        return None;
+    }
+    let held = match members.get(hidden) {
+        None => None,
+        Some("null") => None,
+        Some(raw) => Some(string(raw)?),
+    };
+    // serde_json's depth limit counts from the event's top, so a member decoded alone may nest
+    // one level deeper than it could in the event: any member that might be that deep (as
+    // many brackets as the limit, counted without parsing) is left to the whole decode.
+    let shallow = |raw: &str| raw.bytes().filter(|&b| b == b'[' || b == b'{').count() < MAX_DEPTH;
+    let rest = members.0.iter().filter(|(key, _)| key.as_str() != hidden);
+    if !rest.clone().all(|(_, raw)| shallow(raw)) {
+        return None;
+    }
+    // The members besides the body are small (the request context, headers, paths): each is
+    // skimmed once more to hand it to serde as JSON.
+    let rest = rest
+        .map(|(key, raw)| Some((key.as_str(), serde_json::from_str::<&RawValue>(raw).ok()?)))
+        .collect::<Option<Vec<_>>>()?;
+    let map = de::value::MapDeserializer::<_, serde_json::Error>::new(rest.into_iter());
+    let envelope = T::deserialize(map).ok()?;
+    Some((envelope, held))
+}
+
 /// A request's JSON text, decoded straight into the typed request, with one top-level member
 /// hidden from it (a direct invocation's `action`).
 #[derive(Clone, Copy, Debug)]
@@ -422,7 +735,7 @@ pub fn event_request(text: &str, infer: bool) -> Result<Action, ApiError> {
     let shape: RequestShape<'_> = serde_json::from_str(text).map_err(|e| action::malformed(&e))?;
     let named = shape
         .action
-        .map(|a| string(a).ok_or(action::text_type(a.get().as_bytes())));
+        .map(|a| string(a.get()).ok_or(action::text_type(a.get().as_bytes())));
     let name = match &named {
         Some(Ok(name)) => Some(Ok(name.as_ref())),
         Some(Err(got)) => Some(Err(*got)),
@@ -457,8 +770,9 @@ pub fn message_ids(text: &str) -> Vec<String> {
         .records
         .iter()
         .map(|r| {
-            skim::<RecordShape<'_>>(r)
+            skim::<RecordShape<'_>>(r.get())
                 .and_then(|r| r.message_id)
+                .map(RawValue::get)
                 .and_then(string)
                 .map(Cow::into_owned)
                 .unwrap_or_default()
@@ -535,6 +849,7 @@ struct WithoutMap<A> {
 }
 
 /// A member name, borrowed from the text when it has no escapes.
+#[derive(Debug)]
 enum Key<'de> {
     Borrowed(&'de str),
     Owned(String),
@@ -613,6 +928,79 @@ mod tests {
             Some(r#"{"a": [[["\ufffd", "\ud83d\ude00", "\\ud800", "\ufffdx"]]]}"#)
         );
         assert!(scan(r#"{"a": "[[[{"}"#).depth == 1);
+    }
+
+    /// The fast skim reads what serde_json reads, member for member, and declines what
+    /// serde_json refuses (or what it cannot tell apart), so classification never differs.
+    #[test]
+    fn fast_members_agree_with_serde() {
+        let serde_members = |text: &str| {
+            serde_json::from_str::<Top<'_>>(text).map(|top| {
+                top.0
+                    .iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v.to_string()))
+                    .collect::<Vec<_>>()
+            })
+        };
+        let accepted = [
+            r#"{}"#,
+            r#" { "a" : 1 , "b":"x\"y\\z\u00e9\ud800" ,"c":[1,{"d":"}"}],"e":null,"f":true} "#,
+            r#"{"body":"{\"collection\":\"docs\",\"vector\":[0.5,-1e-3]}","a":{"b":[]}}"#,
+            r#"{"a":"","a":"twice"}"#,
+            "{\"a\":\"\u{e9}\u{1F600}\"}",
+        ];
+        for text in accepted {
+            let fast = members(text).expect("read fast");
+            let fast: Vec<_> = fast
+                .0
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_string()))
+                .collect();
+            assert_eq!(
+                Ok(fast),
+                serde_members(text).map_err(|e| e.to_string()),
+                "{text}"
+            );
+        }
+        let declined = [
+            "{\"a\":\"x\ny\"}",
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\u12"}"#,
+            r#"{"a":"open}"#,
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1} x"#,
+            r#"{"a":1"#,
+            r#"[1]"#,
+            r#"{"\u0061":1}"#,
+        ];
+        for text in declined {
+            assert!(members(text).is_none(), "{text} read fast");
+        }
+        // What the fast skim declines, serde_json refuses (but the escaped member name).
+        for text in &declined[..declined.len() - 1] {
+            assert!(
+                serde_members(text).is_err(),
+                "{text} accepted by serde_json"
+            );
+        }
+    }
+
+    #[test]
+    fn strings_unescape_once() {
+        assert_eq!(string(r#""plain""#).as_deref(), Some("plain"));
+        assert!(matches!(string(r#""plain""#), Some(Cow::Borrowed(_))));
+        assert_eq!(
+            string(r#""a\"b\\c\/d\n\t\r\b\f""#).as_deref(),
+            Some("a\"b\\c/d\n\t\r\u{8}\u{c}")
+        );
+        assert_eq!(
+            string(r#""\u00e9\ud83d\ude00x""#).as_deref(),
+            Some("\u{e9}\u{1F600}x")
+        );
+        assert_eq!(string(r#""\ud800""#), None);
+        assert_eq!(string("5"), None);
     }
 
     #[test]

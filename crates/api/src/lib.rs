@@ -18,7 +18,7 @@ pub use action::{Action, Body, Publishing, Reply, Runtime};
 pub use error::{ApiError, ErrorBody, ErrorFields, with_sources};
 pub use plan_index_core::Code;
 pub use vector_input::{
-    B64Error, Element, Rows, Split, VectorB64, VectorInput, f32_rows, split_vector,
+    B64Error, Decoded, Element, Rows, Split, VectorB64, VectorInput, f32_rows, split_vector,
 };
 
 /// Encodes any reply or error body as compact JSON: the one encoder every carrier uses.

@@ -207,15 +207,53 @@ fn numbers(elements: &[Element]) -> Result<Vec<f32>, SearchError> {
         .collect()
 }
 
+/// A `"vector_b64"` string, decoded as it is read (straight from the request text, so the
+/// string is never copied): the bytes, or why they are not base64.
+pub type Decoded = Result<Vec<u8>, base64::DecodeError>;
+
 /// `"vector_b64"` as sent: base64 of little-endian f32, one string or an array of strings.
 #[derive(Clone, Debug, PartialEq)]
 pub enum VectorB64 {
     /// One string: one vector, or `n` vectors back to back with `"n"`.
-    One(String),
+    One(Decoded),
     /// One string per vector (a batch).
-    Batch(Vec<String>),
+    Batch(Vec<Decoded>),
     /// Neither a string nor an array of strings.
     Malformed,
+}
+
+fn decode_b64(text: &str) -> Decoded {
+    use base64::Engine as _;
+    B64.decode(text)
+}
+
+/// One string of a `"vector_b64"` array, read as an `Option<String>` would be (a null is
+/// `None`, anything else but a string is serde's error), and decoded.
+struct B64Row(Option<Decoded>);
+
+impl<'de> Deserialize<'de> for B64Row {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<B64Row, D::Error> {
+        struct Row;
+        impl<'de> Visitor<'de> for Row {
+            type Value = B64Row;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_none<E>(self) -> Result<B64Row, E> {
+                Ok(B64Row(None))
+            }
+            fn visit_unit<E>(self) -> Result<B64Row, E> {
+                Ok(B64Row(None))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<B64Row, D::Error> {
+                d.deserialize_str(self)
+            }
+            fn visit_str<E>(self, v: &str) -> Result<B64Row, E> {
+                Ok(B64Row(Some(decode_b64(v))))
+            }
+        }
+        d.deserialize_option(Row)
+    }
 }
 
 struct B64Visitor;
@@ -228,17 +266,14 @@ impl<'de> Visitor<'de> for B64Visitor {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<VectorB64, E> {
-        Ok(VectorB64::One(v.to_string()))
-    }
-
-    fn visit_string<E>(self, v: String) -> Result<VectorB64, E> {
-        Ok(VectorB64::One(v))
+        Ok(VectorB64::One(decode_b64(v)))
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<VectorB64, A::Error> {
-        let rows: Vec<Option<String>> = collect(seq)?;
+        let rows: Vec<B64Row> = collect(seq)?;
         Ok(rows
             .into_iter()
+            .map(|row| row.0)
             .collect::<Option<_>>()
             .map_or(VectorB64::Malformed, VectorB64::Batch))
     }
@@ -358,38 +393,35 @@ pub fn f32_rows(bytes: &[u8], rows: Rows, at: &str) -> Result<Vec<Vec<f32>>, B64
             what,
         });
     }
-    bytes
-        .chunks_exact(row_bytes)
-        .enumerate()
-        .map(|(r, row)| {
-            row.chunks_exact(4)
-                .enumerate()
-                .map(|(index, b)| {
-                    let x = f32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                    x.is_finite()
-                        .then_some(x)
-                        .ok_or_else(|| B64Error::NonFinite {
-                            at: if row_bytes == bytes.len() {
-                                at.to_string()
-                            } else {
-                                format!("{at} row {r}")
-                            },
-                            index,
-                        })
-                })
-                .collect()
-        })
-        .collect()
+    // All floats in one pass the compiler vectorizes, then one check for NaN and infinity
+    // (the first in row order is the one reported).
+    let floats: Vec<f32> = bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let per_row = row_bytes / 4;
+    if let Some(i) = floats.iter().position(|x| !x.is_finite()) {
+        return Err(B64Error::NonFinite {
+            at: if row_bytes == bytes.len() {
+                at.to_string()
+            } else {
+                format!("{at} row {}", i / per_row)
+            },
+            index: i % per_row,
+        });
+    }
+    if per_row == floats.len() {
+        return Ok(vec![floats]);
+    }
+    Ok(floats.chunks_exact(per_row).map(<[f32]>::to_vec).collect())
 }
 
-fn decode_rows(text: &str, rows: usize, at: &str) -> Result<Vec<Vec<f32>>, B64Error> {
-    let rows = Rows::Count(rows);
-    use base64::Engine as _;
-    let bytes = B64.decode(text).map_err(|source| B64Error::NotBase64 {
+fn decode_rows(decoded: &Decoded, rows: usize, at: &str) -> Result<Vec<Vec<f32>>, B64Error> {
+    let bytes = decoded.as_ref().map_err(|source| B64Error::NotBase64 {
         at: at.to_string(),
-        source,
+        source: source.clone(),
     })?;
-    f32_rows(&bytes, rows, at)
+    f32_rows(bytes, Rows::Count(rows), at)
 }
 
 impl VectorB64 {
@@ -475,8 +507,8 @@ fn skip_ws(b: &[u8], mut i: usize) -> usize {
 /// [`json_f32::vectors`]; other members' values are stepped over by serde_json (so strings,
 /// escapes and nesting are judged by it). `None` whenever anything is not plain (no object, a
 /// member name with escapes, two `"vector"` members, a vector that is not finite numbers or
-/// rows of them, broken JSON): the caller then decodes the whole text as before, so errors
-/// and their codes do not change.
+/// rows of them, broken JSON, a `"vector_b64"` member): the caller then decodes the whole
+/// text as before, so errors and their codes do not change.
 pub fn split_vector(text: &str) -> Option<Split> {
     let b = text.as_bytes();
     let mut i = skip_ws(b, 0);
@@ -502,6 +534,11 @@ pub fn split_vector(text: &str) -> Option<Split> {
             return None;
         }
         i = skip_ws(b, i + 1);
+        // A `"vector_b64"` body has no numbers to read here (and one with both is refused by
+        // the whole decode): stepping over its long string would only be lost time.
+        if key == b"vector_b64" {
+            return None;
+        }
         if key == b"vector" {
             if found.is_some() {
                 return None;
