@@ -240,13 +240,7 @@ async fn replies_are_refused_before_they_exceed_lambda() {
 
 #[tokio::test]
 async fn one_encoder_for_every_carrier() {
-    let like = index()
-        .collection("knowledge")
-        .expect("intact")
-        .expect("c")
-        .item(0)
-        .id
-        .to_string();
+    let like = first_knowledge_id();
     let requests = [
         (
             "search",
@@ -304,13 +298,7 @@ fn quiet() -> Context<'static> {
 /// so these odd envelopes are answered as before.
 #[tokio::test]
 async fn envelopes_read_once_answer_like_whole_events() {
-    let like = index()
-        .collection("knowledge")
-        .expect("intact")
-        .expect("c")
-        .item(0)
-        .id
-        .to_string();
+    let like = first_knowledge_id();
     let body = json!({"collection": "knowledge", "like": like, "k": 2}).to_string();
     let plain = http("POST", "/v1/search", Some(&body)).to_string();
     let (status, _, expected) = parts(&call(plain.as_bytes()).await.expect("answered"));
@@ -379,4 +367,15 @@ async fn envelopes_read_once_answer_like_whole_events() {
             Some(code) => assert_error(&response, 400, code),
         }
     }
+}
+
+/// The id of the first knowledge passage (a `like` that exists).
+fn first_knowledge_id() -> String {
+    index()
+        .collection("knowledge")
+        .expect("intact")
+        .expect("c")
+        .item(0)
+        .id
+        .to_string()
 }
