@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use plan_index_format::{ItemMeta, MetaValue, listing_texts, posting_lists};
+use plan_index_format::{ItemMeta, MetaValue, listing_texts, lookup_texts, posting_lists};
 use proptest::prelude::*;
 
 fn value() -> impl Strategy<Value = MetaValue> {
@@ -35,23 +35,14 @@ fn items() -> impl Strategy<Value = Vec<ItemMeta>> {
     })
 }
 
-/// The candidates the lists built from `items` offer for `field=value` (the pre-baking rule).
+/// The candidates the lists built from `items` offer for `field=value` (the pre-baking rule:
+/// the lists in memory, the texts a filter looks up).
 fn built_candidates(
     lists: &BTreeMap<String, BTreeMap<String, Vec<u32>>>,
     field: &str,
     value: &str,
 ) -> Vec<u32> {
-    let mut texts = vec![value.to_string()];
-    if let Ok(i) = value.parse::<i64>() {
-        texts.push(i.to_string());
-    }
-    if let Ok(x) = value.parse::<f64>() {
-        texts.push(x.to_string());
-    }
-    if let Ok(b) = value.parse::<bool>() {
-        texts.push(b.to_string());
-    }
-    let mut rows: Vec<u32> = texts
+    let mut rows: Vec<u32> = lookup_texts(value)
         .iter()
         .filter_map(|t| lists.get(field)?.get(t))
         .flatten()

@@ -7,7 +7,7 @@
 //! over-approximate (the value `5` is listed under "5" whether it was the string or the
 //! integer), so callers confirm each candidate with the exact `MetaRef::matches`.
 
-use plan_index_format::CollectionView;
+use plan_index_format::{CollectionView, lookup_texts};
 
 /// The baked posting lists of one collection.
 #[derive(Clone, Copy, Debug)]
@@ -23,34 +23,14 @@ impl<'a> Postings<'a> {
 
     /// Rows that may match `field = value` (a superset of the exact matches), ascending.
     pub fn candidates(&self, field: &str, value: &str) -> Vec<u32> {
-        let texts = filter_texts(value);
         let mut rows: Vec<u32> = Vec::new();
-        for (i, text) in texts.iter().enumerate() {
-            if texts[..i].contains(text) {
-                continue;
-            }
-            rows.extend(self.view.listed(field, text));
+        for text in lookup_texts(value) {
+            rows.extend(self.view.listed(field, &text));
         }
         rows.sort_unstable();
         rows.dedup();
         rows
     }
-}
-
-/// Every listing a filter value can match: itself, and its canonical number or boolean text
-/// (so `05` finds the integer 5, as `MetaValue::matches` would).
-fn filter_texts(value: &str) -> Vec<String> {
-    let mut texts = vec![value.to_string()];
-    if let Ok(i) = value.parse::<i64>() {
-        texts.push(i.to_string());
-    }
-    if let Ok(x) = value.parse::<f64>() {
-        texts.push(x.to_string());
-    }
-    if let Ok(b) = value.parse::<bool>() {
-        texts.push(b.to_string());
-    }
-    texts
 }
 
 /// Ascending rows present in every list.

@@ -29,5 +29,5 @@ pub use layout::{
 };
 pub use tables::{
     CollectionView, DIGEST_ENTRY, Item, MetaRef, Metadata, Span, StrList, Tables, find_digest,
-    id_digest, listing_texts, posting_lists,
+    id_digest, listing_texts, lookup_texts, posting_lists,
 };

@@ -126,6 +126,24 @@ pub fn listing_texts(value: &MetaValue) -> Vec<String> {
     }
 }
 
+/// The listings a `key=value` filter looks up: the value itself, and its canonical integer,
+/// float or boolean text (so `05` finds the integer 5, as [`MetaValue::matches`] would), each
+/// once. The reading side of [`listing_texts`].
+pub fn lookup_texts(value: &str) -> Vec<String> {
+    let mut texts = vec![value.to_string()];
+    let canonical = [
+        value.parse::<i64>().ok().map(|i| i.to_string()),
+        value.parse::<f64>().ok().map(|x| x.to_string()),
+        value.parse::<bool>().ok().map(|b| b.to_string()),
+    ];
+    for text in canonical.into_iter().flatten() {
+        if !texts.contains(&text) {
+            texts.push(text);
+        }
+    }
+    texts
+}
+
 /// The posting lists of `items`: rows (ascending, each once) per field and listed text.
 pub fn posting_lists(items: &[ItemMeta]) -> BTreeMap<String, BTreeMap<String, Vec<u32>>> {
     let mut lists: BTreeMap<String, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
