@@ -198,17 +198,19 @@ fn storage_search(c: &mut Criterion) {
     group.finish();
 }
 
-/// The i8 scan's inner product of two code rows: ours (auto-vectorised, AVX2 when detected)
-/// against simsimd's.
+/// The i8 scan's inner product of two code rows: ours on every kernel this CPU runs (AVX-512
+/// VNNI, AVX2's widening multiply-add, portable) against simsimd's.
 fn i8_dot(c: &mut Criterion) {
-    let kernel = Kernel::detect();
     let mut group = c.benchmark_group("i8_dot");
     for dim in [384usize, 1536] {
         let a: Vec<i8> = (0..dim).map(|i| ((i * 37) % 255) as i8).collect();
         let b: Vec<i8> = (0..dim).map(|i| ((i * 91) % 255) as i8).collect();
-        group.bench_with_input(BenchmarkId::new("ours", dim), &dim, |bench, _| {
-            bench.iter(|| quant::dot_i8(kernel, black_box(&a), black_box(&b)))
-        });
+        for kernel in Kernel::available() {
+            let name = format!("ours {kernel:?}");
+            group.bench_with_input(BenchmarkId::new(name, dim), &dim, |bench, _| {
+                bench.iter(|| quant::dot_i8(kernel, black_box(&a), black_box(&b)))
+            });
+        }
         group.bench_with_input(BenchmarkId::new("simsimd", dim), &dim, |bench, _| {
             bench.iter(|| <i8 as SpatialSimilarity>::dot(black_box(&a), black_box(&b)))
         });

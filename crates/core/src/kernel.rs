@@ -61,10 +61,20 @@ pub enum Kernel {
 pub struct Avx2Token(());
 
 /// Proof that the CPU has AVX-512 F, DQ and VL besides AVX2 and FMA: only [`Kernel::detect`]
-/// makes one.
+/// makes one. It also records whether the CPU has AVX-512 BW and VNNI (the i8 dot product).
 #[cfg(target_arch = "x86_64")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Avx512Token(());
+pub struct Avx512Token {
+    vnni: bool,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Avx512Token {
+    /// Whether the CPU also has AVX-512 BW and VNNI.
+    pub fn vnni(self) -> bool {
+        self.vnni
+    }
+}
 
 impl Kernel {
     /// The fastest kernel this CPU runs.
@@ -76,7 +86,9 @@ impl Kernel {
                 && std::arch::is_x86_feature_detected!("avx512dq")
                 && std::arch::is_x86_feature_detected!("avx512vl")
             {
-                return Kernel::Avx512(Avx512Token(()));
+                let vnni = std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512vnni");
+                return Kernel::Avx512(Avx512Token { vnni });
             }
             return Kernel::Avx2(Avx2Token(()));
         }
@@ -95,8 +107,11 @@ impl Kernel {
         let best = Kernel::detect();
         let mut all = vec![best];
         #[cfg(target_arch = "x86_64")]
-        if let Kernel::Avx512(_) = best {
-            // AVX-512 was detected together with AVX2 and FMA.
+        if let Kernel::Avx512(token) = best {
+            // AVX-512 was detected together with AVX2 and FMA; without its VNNI path too.
+            if token.vnni {
+                all.push(Kernel::Avx512(Avx512Token { vnni: false }));
+            }
             all.push(Kernel::Avx2(Avx2Token(())));
         }
         if best != Kernel::Portable {
