@@ -102,16 +102,7 @@ async fn lone_surrogates_are_replaced() {
 
 #[tokio::test]
 async fn bom_and_invalid_utf8() {
-    let (collection, like) = (
-        "knowledge",
-        index()
-            .collection("knowledge")
-            .expect("intact")
-            .expect("c")
-            .item(0)
-            .id
-            .to_string(),
-    );
+    let (collection, like) = ("knowledge", first_knowledge_id());
     let body = format!(
         "\u{feff}{}",
         json!({"collection": collection, "like": like, "k": 2})
