@@ -340,21 +340,20 @@ pub fn top_k_batch(
         }
         (Metric::L2, _) => {
             let rows = collection.rows(only)?;
-            let len = collection.len();
             Ok(queries
                 .iter()
-                .map(|query| l2_top_k(rows, len, query, params))
+                .map(|query| l2_top_k(rows, query, params))
                 .collect())
         }
     }
 }
 
-/// Exact top-k by negative squared distance over `rows` (verified) of a collection of `len`.
-fn l2_top_k(rows: Rows<'_>, len: usize, query: &[f32], params: &Params<'_>) -> Vec<Hit> {
+/// Exact top-k by negative squared distance over `rows` (verified).
+fn l2_top_k(rows: Rows<'_>, query: &[f32], params: &Params<'_>) -> Vec<Hit> {
     let mut best = TopK::new(params.k, params.min_score);
     let ids: Box<dyn Iterator<Item = usize>> = match rows.only {
         Some(only) => Box::new(only.iter().map(|&r| r as usize)),
-        None => Box::new(0..len),
+        None => Box::new(0..rows.len()),
     };
     for row in ids {
         let dim = rows.dim;
