@@ -4,8 +4,9 @@
 //! queries is scored against them, tile by tile ([`Queries::tile`]); rows that fit in the L2
 //! cache whole are one chunk, met by one block of queries after the other. Each query keeps
 //! its own [`TopK`], and a row's scores are compared with every query's current floor at once
-//! before any is pushed (with many rows almost none is). A single query is a batch of one and takes the same path, so a query's hits and
-//! scores do not depend on what else was in its batch.
+//! before any is pushed (with many rows almost none is). A single query is a batch of one and
+//! takes the same path, so a query's hits and scores do not depend on what else was in its
+//! batch.
 //!
 //! Rows reach every query's top-k in increasing order, which is what lets [`TopK`] keep the
 //! earlier row on a tie without comparing row numbers.
@@ -78,9 +79,10 @@ pub fn rank(
 
 /// Pushes every (row, query) score into that query's top-k, rows in increasing order.
 ///
-/// Rows that fit in [`ONE_PASS_BYTES`] are scored block of queries by block, each block laid out just
-/// before its pass (it stays in the cache); more rows are visited chunk by chunk, every block
-/// against each chunk, the blocks laid out once (the rows are read from memory once).
+/// Rows that fit in [`ONE_PASS_BYTES`] are scored block of queries by block, each block laid
+/// out just before its pass (it stays in the cache); more rows are visited chunk by chunk,
+/// every block against each chunk, the blocks laid out once (the rows are read from memory
+/// once).
 fn scan(kernel: Kernel, rows: Rows<'_>, queries: &[&[f32]], tops: &mut [TopK]) {
     let whole = MAX_ROWS * 3; // a multiple of every tile's rows (8, 6, 4, 2, 1)
     let per_chunk = (CHUNK_BYTES / (rows.dim * 4)).max(whole) / whole * whole;
