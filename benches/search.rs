@@ -100,7 +100,11 @@ fn batch_vs_single(c: &mut Criterion) {
             .expect("bench collection");
         let mut rng = XorShift::new(9);
         let queries: Vec<Vec<f32>> = (0..nq)
-            .map(|_| prepare_query(&collection, &rng.unit_vector(DIM)).expect("query"))
+            .map(|_| {
+                prepare_query(&collection, &rng.unit_vector(DIM))
+                    .expect("query")
+                    .into_owned()
+            })
             .collect();
         let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
         let params = Params {

@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 use include_bytes_aligned::include_bytes_aligned;
 use plan_index_core::{BakedIndex, FormatError};
 
+pub mod heap;
 #[cfg(feature = "lambda")]
 pub mod lambda;
 

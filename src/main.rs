@@ -1,10 +1,12 @@
-//! The Lambda bootstrap: JSON logs, a JSON panic hook, then the runtime loop
+//! The Lambda bootstrap: the heap kept between requests ([`plan_index::heap::keep`]), JSON
+//! logs, a JSON panic hook, then the runtime loop
 //! ([`plan_index::lambda::runtime::serve`]: each invocation's raw payload to our handler).
 
 use plan_index::lambda::{guard, runtime};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
+    plan_index::heap::keep();
     tracing_subscriber::fmt()
         .json()
         .flatten_event(true)

@@ -283,7 +283,7 @@ proptest! {
         raw.iter_mut().for_each(|q| no_zero(q));
         let prepared: Vec<Vec<f32>> = raw
             .iter()
-            .map(|q| search::prepare_query(&collection, q))
+            .map(|q| search::prepare_query(&collection, q).map(|q| q.into_owned()))
             .collect::<Result<_, _>>()
             .unwrap_or_else(|e| panic!("query refused: {e}"));
         let refs: Vec<&[f32]> = prepared.iter().map(Vec::as_slice).collect();
