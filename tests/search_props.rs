@@ -110,7 +110,8 @@ proptest! {
     fn simd_search_matches_naive(case in case()) {
         let index = open(&case);
         let collection = index.collection("c").expect("intact").expect("collection c");
-        let query = prepare_query(&collection, &non_zero(&case.query)).expect("valid query");
+        let query = prepare_query(&collection, &non_zero(&case.query)).expect("valid query")
+            .into_owned();
         let filters: Vec<Filter> = case.filters.iter().copied().map(filter).collect();
         let params = Params { k: case.k, filters: &filters, min_score: case.min_score };
         let got = top_k(&collection, &query, &params).expect("intact");

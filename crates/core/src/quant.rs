@@ -175,45 +175,52 @@ unsafe fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
     dot_i8_body(a, b)
 }
 
-/// `sum(a_i b_i)` with AVX-512 VNNI, 64 codes per step. `vpdpbusd` multiplies unsigned by
-/// signed bytes, so `a` is offset by 128 (a flip of its sign bit) and `128 * sum(b)`, summed
-/// alongside by the same instruction over ones, is taken off again. Exact whenever the true sum
-/// fits in i32, as the scalar sum needs too: the lanes and the reductions wrap, and wrapping
-/// arithmetic is exact modulo 2^32.
+/// `sum(r_i q_i)` for each of `R` code rows `rows` against the query codes `query`, with
+/// AVX-512 VNNI, 64 codes per step: each step loads the query once for all `R` rows, and the
+/// rows' accumulators are independent (one row alone waits on its accumulator's latency at
+/// every step). `vpdpbusd` multiplies unsigned by signed bytes, so each row is offset by 128
+/// (a flip of its sign bit) and `offset = 128 * sum(query)` ([`vnni_offset`], once per query)
+/// is taken off again. Exact whenever the true sum fits in i32, as the scalar sum needs too:
+/// the lanes and the reductions wrap, and wrapping arithmetic is exact modulo 2^32.
 ///
 /// # Safety
 /// The CPU must have AVX-512 F, BW and VNNI (an `Avx512Token` with `vnni()` proves it), and
-/// `a` and `b` must have the same length.
+/// every row must have the query's length.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-unsafe fn dot_i8_vnni(a: &[i8], b: &[i8]) -> i32 {
+unsafe fn dot_i8_vnni<const R: usize>(rows: [&[i8]; R], query: &[i8], offset: i32) -> [i32; R] {
     use std::arch::x86_64::{
         _mm512_dpbusd_epi32, _mm512_maskz_loadu_epi8, _mm512_reduce_add_epi32, _mm512_set1_epi8,
         _mm512_setzero_si512, _mm512_xor_si512,
     };
     let flip = _mm512_set1_epi8(i8::MIN);
-    let ones = _mm512_set1_epi8(1);
-    let mut products = _mm512_setzero_si512();
-    let mut b_sum = _mm512_setzero_si512();
-    for at in (0..a.len()).step_by(64) {
-        let left = a.len() - at;
+    let mut products = [_mm512_setzero_si512(); R];
+    for at in (0..query.len()).step_by(64) {
+        let left = query.len() - at;
         let mask = if left >= 64 {
             u64::MAX
         } else {
             (1u64 << left) - 1
         };
-        // SAFETY: the mask loads only the bytes below both lengths (equal, by the contract);
-        // masked-off bytes are not read and come back as zero, adding nothing below.
-        let (x, y) = unsafe {
-            (
-                _mm512_maskz_loadu_epi8(mask, a.as_ptr().add(at)),
-                _mm512_maskz_loadu_epi8(mask, b.as_ptr().add(at)),
-            )
-        };
-        products = _mm512_dpbusd_epi32(products, _mm512_xor_si512(x, flip), y);
-        b_sum = _mm512_dpbusd_epi32(b_sum, ones, y);
+        // SAFETY: the mask loads only the bytes below the query's length, which every row
+        // has (the contract); masked-off bytes are not read and come back as zero, adding
+        // nothing below.
+        let y = unsafe { _mm512_maskz_loadu_epi8(mask, query.as_ptr().add(at)) };
+        for (acc, row) in products.iter_mut().zip(rows) {
+            // SAFETY: as above, for a row of the query's length.
+            let x = unsafe { _mm512_maskz_loadu_epi8(mask, row.as_ptr().add(at)) };
+            *acc = _mm512_dpbusd_epi32(*acc, _mm512_xor_si512(x, flip), y);
+        }
     }
-    _mm512_reduce_add_epi32(products).wrapping_sub(_mm512_reduce_add_epi32(b_sum).wrapping_mul(128))
+    products.map(|acc| _mm512_reduce_add_epi32(acc).wrapping_sub(offset))
+}
+
+/// What [`dot_i8_vnni`] takes off each sum: `128 * sum(query)`, wrapping.
+fn vnni_offset(query: &[i8]) -> i32 {
+    query
+        .iter()
+        .fold(0i32, |sum, &b| sum.wrapping_add(i32::from(b)))
+        .wrapping_mul(128)
 }
 
 /// `sum(a_i b_i)`, exact (integer arithmetic: the order does not matter).
@@ -223,11 +230,42 @@ pub fn dot_i8(kernel: Kernel, a: &[i8], b: &[i8]) -> i32 {
     match kernel {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the token says the CPU has AVX-512 BW and VNNI; `a` and `b` have length n.
-        Kernel::Avx512(token) if token.vnni() => unsafe { dot_i8_vnni(a, b) },
+        Kernel::Avx512(token) if token.vnni() => unsafe { dot_i8_vnni([a], b, vnni_offset(b))[0] },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: a Kernel::Avx2 or Kernel::Avx512 is only made after detecting AVX2.
         Kernel::Avx2(_) | Kernel::Avx512(_) => unsafe { dot_i8_avx2(a, b) },
         _ => dot_i8_body(a, b),
+    }
+}
+
+/// [`dot_i8`] of the query codes `query` with each row `ids` of `codes` (rows of
+/// `query.len()` codes back to back), in the order of `ids`. With VNNI four rows share each
+/// load of the query (10,000 x 1536: see `cargo bench --bench search -- i8_rows`).
+pub fn dot_i8_rows(kernel: Kernel, codes: &[i8], ids: &[u32], query: &[i8]) -> Vec<i32> {
+    let dim = query.len();
+    let row = |id: u32| &codes[id as usize * dim..(id as usize + 1) * dim];
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512(token) if token.vnni() => {
+            let offset = vnni_offset(query);
+            let mut out = Vec::with_capacity(ids.len());
+            let mut quads = ids.chunks_exact(4);
+            for quad in &mut quads {
+                let rows = [row(quad[0]), row(quad[1]), row(quad[2]), row(quad[3])];
+                // SAFETY: the token says the CPU has AVX-512 BW and VNNI; every row was cut
+                // to the query's length.
+                out.extend(unsafe { dot_i8_vnni(rows, query, offset) });
+            }
+            for &id in quads.remainder() {
+                // SAFETY: as above.
+                out.push(unsafe { dot_i8_vnni([row(id)], query, offset) }[0]);
+            }
+            out
+        }
+        _ => ids
+            .iter()
+            .map(|&id| dot_i8(kernel, row(id), query))
+            .collect(),
     }
 }
 
@@ -296,11 +334,10 @@ pub fn approximate(
         CompactRef::I8(rows) => {
             let q = quantise_query(query);
             let spread = q.residual + 1e-12 * q.dequantised;
-            for &row in ids {
+            let dots = dot_i8_rows(kernel, rows.codes, ids, &q.codes);
+            for (&row, &dot) in ids.iter().zip(&dots) {
                 let row = row as usize;
-                let codes = &rows.codes[row * dim..(row + 1) * dim];
-                let dot = f64::from(dot_i8(kernel, codes, &q.codes));
-                let a = f64::from(rows.scales[row]) * q.scale * dot;
+                let a = f64::from(rows.scales[row]) * q.scale * f64::from(dot);
                 let w = (rows.bounds[row] * q.norm + rows.norms[row] * spread + s) * ROUND_UP;
                 out.push((a, w));
             }
@@ -397,6 +434,45 @@ mod tests {
             let x = f16_to_f32(h);
             if x.is_finite() {
                 assert_eq!(widen(h).to_bits(), x.to_bits(), "{h:#06x}");
+            }
+        }
+    }
+
+    #[test]
+    fn row_dots_match_the_scalar_sum_for_every_kernel_length_and_row_choice() {
+        // Codes at both extremes, so a lost offset or a wrapped sum shows.
+        let code = |i: usize| match i % 5 {
+            0 => -127,
+            1 => 127,
+            _ => ((i * 53) % 255) as i32 as i8,
+        };
+        for dim in [1, 7, 63, 64, 65, 127, 128, 1_536, 1_601] {
+            let rows = 11;
+            let codes: Vec<i8> = (0..rows * dim).map(|i| code(i * 7 + 3)).collect();
+            let query: Vec<i8> = (0..dim).map(code).collect();
+            let scalar = |r: u32| -> i64 {
+                codes[r as usize * dim..(r as usize + 1) * dim]
+                    .iter()
+                    .zip(&query)
+                    .map(|(&x, &y)| i64::from(x) * i64::from(y))
+                    .sum()
+            };
+            // Every remainder of the four-row step, rows out of order and repeated.
+            for ids in [
+                vec![],
+                vec![3],
+                vec![0, 1, 2, 3],
+                vec![10, 2, 2, 7, 0, 9, 1],
+                (0..11).collect(),
+            ] {
+                let want: Vec<i64> = ids.iter().map(|&r| scalar(r)).collect();
+                for kernel in Kernel::available() {
+                    let got: Vec<i64> = dot_i8_rows(kernel, &codes, &ids, &query)
+                        .into_iter()
+                        .map(i64::from)
+                        .collect();
+                    assert_eq!(got, want, "{kernel:?} dim {dim} rows {ids:?}");
+                }
             }
         }
     }
