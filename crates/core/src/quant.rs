@@ -216,6 +216,7 @@ unsafe fn dot_i8_vnni<const R: usize>(rows: [&[i8]; R], query: &[i8], offset: i3
 }
 
 /// What [`dot_i8_vnni`] takes off each sum: `128 * sum(query)`, wrapping.
+#[cfg(target_arch = "x86_64")]
 fn vnni_offset(query: &[i8]) -> i32 {
     query
         .iter()
