@@ -13,7 +13,7 @@
 //! returning pages between requests saves nothing. Both binaries call [`keep`] before they
 //! serve: no trimming, and blocks up to 32 MiB (more than any request or reply Lambda carries)
 //! come from the heap, where freed memory is reused. The heap then stays at its high-water
-//! mark, which the request and reply limits bound (docs/lambda.md, "Memory").
+//! mark, which the request and reply limits bound (docs/lambda.md, "Limits").
 
 /// Largest block served from the heap instead of a mapping of its own: glibc's ceiling for
 /// this setting on 64-bit targets.
