@@ -444,7 +444,7 @@ fn fixed<const R: usize, const Q: usize>(
 
 /// The final sum of the canonical order.
 #[inline(always)]
-fn reduce(a: [f32; LANES]) -> f32 {
+pub(crate) fn reduce(a: [f32; LANES]) -> f32 {
     ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]))
 }
 

@@ -158,6 +158,94 @@ unsafe fn widen_row_f16c(out: &mut [f32], halves: &[u16]) {
     widen_row_portable(outs.into_remainder(), ins.remainder());
 }
 
+/// Eight f16 rows scored against one query without widening them into a buffer first: each
+/// step converts eight halves in a register (F16C) and multiplies them in, in the canonical
+/// order of the AVX2 tile [`Kernel::tile`] runs for eight rows and one query, so every score
+/// has the bits of [`widen_row`] followed by that tile (tested). The f16 scan was bound by
+/// writing and re-reading the widened rows, not by memory.
+#[derive(Clone, Copy)]
+struct F16Tile {
+    _private: (),
+}
+
+impl F16Tile {
+    /// The fused tile, when `kernel` scores single queries with the AVX2 tile and the CPU has
+    /// F16C; `None` otherwise (the caller widens and calls the kernel).
+    fn new(kernel: Kernel) -> Option<F16Tile> {
+        #[cfg(target_arch = "x86_64")]
+        if matches!(kernel, Kernel::Avx2(_) | Kernel::Avx512(_))
+            && std::arch::is_x86_feature_detected!("f16c")
+        {
+            return Some(F16Tile { _private: () });
+        }
+        let _ = kernel;
+        None
+    }
+
+    /// The eight rows' scores (every row as long as `query`; panics otherwise).
+    fn scores(self, rows: [&[u16]; 8], query: &[f32]) -> [f32; 8] {
+        assert!(
+            rows.iter().all(|r| r.len() == query.len()),
+            "f16 rows of unequal length"
+        );
+        #[cfg(target_arch = "x86_64")]
+        {
+            // SAFETY: an F16Tile is only made on a CPU with AVX2, FMA (the kernel's token) and
+            // F16C; the lengths were checked above.
+            unsafe { f16_tile(rows, query) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = (rows, query);
+            unreachable!("F16Tile::new returns None off x86-64")
+        }
+    }
+}
+
+/// # Safety
+/// The CPU must have AVX2, FMA and F16C, and every row must have the query's length.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma,f16c")]
+unsafe fn f16_tile(rows: [&[u16]; 8], query: &[f32]) -> [f32; 8] {
+    use std::arch::x86_64::{
+        __m128i, _mm_loadu_si128, _mm256_cvtph_ps, _mm256_fmadd_ps, _mm256_loadu_ps,
+        _mm256_setzero_ps, _mm256_storeu_ps,
+    };
+    const LANES: usize = 8;
+    let dim = query.len();
+    let whole = dim - dim % LANES;
+    let mut acc = [_mm256_setzero_ps(); 8];
+    for at in (0..whole).step_by(LANES) {
+        // SAFETY: at + 8 <= whole <= dim, the length of the query and of every row.
+        let q = unsafe { _mm256_loadu_ps(query.as_ptr().add(at)) };
+        for (acc, row) in acc.iter_mut().zip(rows) {
+            // SAFETY: as above; eight u16 are 16 bytes, an unaligned load.
+            let x =
+                unsafe { _mm256_cvtph_ps(_mm_loadu_si128(row.as_ptr().add(at).cast::<__m128i>())) };
+            *acc = _mm256_fmadd_ps(x, q, *acc);
+        }
+    }
+    if whole < dim {
+        // The tail as the tile's masked loads read it: the missing lanes are zeros.
+        let mut q = [0.0f32; LANES];
+        q[..dim - whole].copy_from_slice(&query[whole..]);
+        // SAFETY: `q` holds eight floats.
+        let q = unsafe { _mm256_loadu_ps(q.as_ptr()) };
+        for (acc, row) in acc.iter_mut().zip(rows) {
+            let mut x = [0.0f32; LANES];
+            widen_row_portable(&mut x[..dim - whole], &row[whole..]);
+            // SAFETY: `x` holds eight floats.
+            *acc = _mm256_fmadd_ps(unsafe { _mm256_loadu_ps(x.as_ptr()) }, q, *acc);
+        }
+    }
+    acc.map(|a| {
+        let mut lanes = [0.0f32; LANES];
+        // SAFETY: `lanes` holds eight floats.
+        unsafe { _mm256_storeu_ps(lanes.as_mut_ptr(), a) };
+        crate::kernel::reduce(lanes)
+    })
+}
+
 /// The exact integer dot product of two code rows.
 #[inline(always)]
 fn dot_i8_body(a: &[i8], b: &[i8]) -> i32 {
@@ -319,7 +407,16 @@ pub fn approximate(
             let y = norm_up(query.iter().map(|&v| f64::from(v)));
             let mut buffer = vec![0.0f32; dim * MAX_ROWS];
             let mut scores = [[0.0f32; MAX_QUERIES]; MAX_ROWS];
+            let row = |id: u32| &rows.halves[id as usize * dim..(id as usize + 1) * dim];
+            let fused = F16Tile::new(kernel);
             for block in ids.chunks(MAX_ROWS) {
+                if let (Some(fused), Ok(eight)) = (fused, <&[u32; 8]>::try_from(block)) {
+                    for (&id, score) in block.iter().zip(fused.scores(eight.map(row), query)) {
+                        let w = (rows.bounds[id as usize] * y + s) * ROUND_UP;
+                        out.push((f64::from(score), w));
+                    }
+                    continue;
+                }
                 for (slot, &row) in buffer.chunks_exact_mut(dim).zip(block) {
                     let row = row as usize;
                     widen_row(slot, &rows.halves[row * dim..(row + 1) * dim]);
@@ -425,6 +522,49 @@ mod tests {
             widen_row(&mut out, &halves[..len]);
             for (o, &h) in out.iter().zip(&halves[..len]) {
                 assert_eq!(o.to_bits(), widen(h).to_bits(), "{h:#06x} at length {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_fused_f16_tile_gives_the_bits_of_widening_then_the_kernel_tile() {
+        let Some(fused) = Kernel::available().into_iter().find_map(F16Tile::new) else {
+            return; // no F16C here: the fused tile is never used
+        };
+        let mut state = 0x9e37_79b9_u32;
+        let mut half = || {
+            // Finite halves of every exponent (the baker writes no inf or NaN).
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            let h = (state & 0xffff) as u16;
+            if h & 0x7c00 == 0x7c00 { h & 0xfbff } else { h }
+        };
+        for dim in (1..=40).chain([383, 384, 1_536, 1_537]) {
+            let halves: Vec<u16> = (0..8 * dim).map(|_| half()).collect();
+            let query: Vec<f32> = (0..dim)
+                .map(|i| widen(half()) * if i % 3 == 0 { -1.0 } else { 1.0 })
+                .collect();
+            let rows: [&[u16]; 8] = std::array::from_fn(|r| &halves[r * dim..(r + 1) * dim]);
+            let mut wide = vec![0.0f32; 8 * dim];
+            for (slot, row) in wide.chunks_exact_mut(dim).zip(rows) {
+                widen_row(slot, row);
+            }
+            let wide_rows: Vec<&[f32]> = wide.chunks_exact(dim).collect();
+            for kernel in Kernel::available()
+                .into_iter()
+                .filter(|k| F16Tile::new(*k).is_some())
+            {
+                let mut want = [[0.0f32; MAX_QUERIES]; MAX_ROWS];
+                kernel.tile(&wide_rows, &[&query], &mut want);
+                let got = fused.scores(rows, &query);
+                for r in 0..8 {
+                    assert_eq!(
+                        got[r].to_bits(),
+                        want[r][0].to_bits(),
+                        "{kernel:?} dim {dim} row {r}"
+                    );
+                }
             }
         }
     }
