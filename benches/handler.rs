@@ -130,6 +130,17 @@ fn bench(c: &mut Criterion) {
                 black_box(request.route)
             })
         });
+        // The body read into the typed search (the vector's numbers or base64 included),
+        // as the route does it, from an envelope decoded once.
+        let request = lambda::http::request(
+            event_text,
+            &classified.members,
+            lambda::http::Format::HttpV2,
+        )
+        .expect("envelope");
+        group.bench_function("stage_body_to_action", |b| {
+            b.iter(|| black_box(black_box(&request).action().expect("action")))
+        });
         let answer = search::run(
             &index,
             serde_json::from_str::<SearchRequest>(&body)
