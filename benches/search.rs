@@ -206,6 +206,30 @@ fn storage_search(c: &mut Criterion) {
     group.finish();
 }
 
+/// A batch of 100 queries, 10,000 x 1536, top-10, over each storage: compact rows are read
+/// once for the batch (`quant::approximate_batch`), each query's candidates rescored alone.
+fn storage_batch(c: &mut Criterion) {
+    let mut group = c.benchmark_group("storage_batch_100_top10_1536d_10000");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(100));
+    let mut rng = XorShift::new(13);
+    let queries: Vec<Vec<f32>> = (0..100).map(|_| rng.unit_vector(DIM)).collect();
+    let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
+    let params = Params {
+        k: 10,
+        filters: &[],
+        min_score: None,
+    };
+    for storage in [Storage::F32, Storage::F16, Storage::I8] {
+        let index = random_index_stored("bench", 10_000, DIM, 42, storage);
+        let collection = index.collection("bench").expect("intact").expect("bench");
+        group.bench_function(storage.as_str(), |b| {
+            b.iter(|| top_k_batch(&collection, black_box(&refs), &params).expect("intact"))
+        });
+    }
+    group.finish();
+}
+
 /// The i8 scan's inner product of two code rows: ours on every kernel this CPU runs (AVX-512
 /// VNNI, AVX2's widening multiply-add, portable) against simsimd's.
 fn i8_dot(c: &mut Criterion) {
@@ -240,7 +264,7 @@ fn i8_rows(c: &mut Criterion) {
         // The full name: AVX-512 is listed with and without VNNI.
         let name = format!("{kernel:?}");
         group.bench_function(format!("rows {name}"), |b| {
-            b.iter(|| quant::dot_i8_rows(kernel, black_box(&codes), &ids, black_box(&query)))
+            b.iter(|| quant::dot_i8_rows(kernel, black_box(&codes), &ids, &[black_box(&query)]))
         });
         group.bench_function(format!("pairs {name}"), |b| {
             b.iter(|| {
@@ -257,6 +281,7 @@ fn i8_rows(c: &mut Criterion) {
 criterion_group!(
     benches,
     storage_search,
+    storage_batch,
     i8_dot,
     i8_rows,
     warm_search,

@@ -24,7 +24,7 @@
 use plan_index_format::compact::{ROUND_UP, i8_code, norm_up, slack};
 
 use crate::batch::{self, Rows};
-use crate::kernel::{Kernel, MAX_QUERIES, MAX_ROWS};
+use crate::kernel::{Kernel, MAX_QUERIES, MAX_ROWS, Queries};
 use crate::search::Hit;
 
 /// f16 rows (bit patterns) and their bounds, borrowed (from the blob, or a test's buffers).
@@ -263,44 +263,58 @@ unsafe fn dot_i8_avx2(a: &[i8], b: &[i8]) -> i32 {
     dot_i8_body(a, b)
 }
 
-/// `sum(r_i q_i)` for each of `R` code rows `rows` against the query codes `query`, with
-/// AVX-512 VNNI, 64 codes per step: each step loads the query once for all `R` rows, and the
-/// rows' accumulators are independent (one row alone waits on its accumulator's latency at
-/// every step). `vpdpbusd` multiplies unsigned by signed bytes, so each row is offset by 128
-/// (a flip of its sign bit) and `offset = 128 * sum(query)` ([`vnni_offset`], once per query)
-/// is taken off again. Exact whenever the true sum fits in i32, as the scalar sum needs too:
-/// the lanes and the reductions wrap, and wrapping arithmetic is exact modulo 2^32.
+/// `sum(r_i q_i)` for each of `R` code rows `rows` against each of `Q` query code rows
+/// `queries`, with AVX-512 VNNI, 64 codes per step: each step loads every query once for all
+/// `R` rows and every row once for all `Q` queries, and the `R x Q` accumulators are
+/// independent (one pair alone waits on its accumulator's latency at every step). `vpdpbusd`
+/// multiplies unsigned by signed bytes, so each row is offset by 128 (a flip of its sign bit)
+/// and `offsets[q] = 128 * sum(queries[q])` ([`vnni_offset`], once per query) is taken off
+/// again. Exact whenever the true sum fits in i32, as the scalar sum needs too: the lanes and
+/// the reductions wrap, and wrapping arithmetic is exact modulo 2^32.
 ///
 /// # Safety
 /// The CPU must have AVX-512 F, BW and VNNI (an `Avx512Token` with `vnni()` proves it), and
-/// every row must have the query's length.
+/// every row and query must have the length of the first query.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vnni")]
-unsafe fn dot_i8_vnni<const R: usize>(rows: [&[i8]; R], query: &[i8], offset: i32) -> [i32; R] {
+unsafe fn dot_i8_vnni<const R: usize, const Q: usize>(
+    rows: [&[i8]; R],
+    queries: [&[i8]; Q],
+    offsets: [i32; Q],
+) -> [[i32; Q]; R] {
     use std::arch::x86_64::{
         _mm512_dpbusd_epi32, _mm512_maskz_loadu_epi8, _mm512_reduce_add_epi32, _mm512_set1_epi8,
         _mm512_setzero_si512, _mm512_xor_si512,
     };
     let flip = _mm512_set1_epi8(i8::MIN);
-    let mut products = [_mm512_setzero_si512(); R];
-    for at in (0..query.len()).step_by(64) {
-        let left = query.len() - at;
+    let dim = queries[0].len();
+    let mut products = [[_mm512_setzero_si512(); Q]; R];
+    for at in (0..dim).step_by(64) {
+        let left = dim - at;
         let mask = if left >= 64 {
             u64::MAX
         } else {
             (1u64 << left) - 1
         };
-        // SAFETY: the mask loads only the bytes below the query's length, which every row
-        // has (the contract); masked-off bytes are not read and come back as zero, adding
-        // nothing below.
-        let y = unsafe { _mm512_maskz_loadu_epi8(mask, query.as_ptr().add(at)) };
+        // SAFETY: the mask loads only the bytes below `dim`, which every query and row has
+        // (the contract); masked-off bytes are not read and come back as zero, adding nothing.
+        let ys = queries.map(|q| unsafe { _mm512_maskz_loadu_epi8(mask, q.as_ptr().add(at)) });
         for (acc, row) in products.iter_mut().zip(rows) {
-            // SAFETY: as above, for a row of the query's length.
+            // SAFETY: as above, for a row.
             let x = unsafe { _mm512_maskz_loadu_epi8(mask, row.as_ptr().add(at)) };
-            *acc = _mm512_dpbusd_epi32(*acc, _mm512_xor_si512(x, flip), y);
+            let x = _mm512_xor_si512(x, flip);
+            for (acc, y) in acc.iter_mut().zip(ys) {
+                *acc = _mm512_dpbusd_epi32(*acc, x, y);
+            }
         }
     }
-    products.map(|acc| _mm512_reduce_add_epi32(acc).wrapping_sub(offset))
+    products.map(|row| {
+        let mut sums = [0i32; Q];
+        for ((sum, acc), offset) in sums.iter_mut().zip(row).zip(offsets) {
+            *sum = _mm512_reduce_add_epi32(acc).wrapping_sub(offset);
+        }
+        sums
+    })
 }
 
 /// What [`dot_i8_vnni`] takes off each sum: `128 * sum(query)`, wrapping.
@@ -319,7 +333,9 @@ pub fn dot_i8(kernel: Kernel, a: &[i8], b: &[i8]) -> i32 {
     match kernel {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: the token says the CPU has AVX-512 BW and VNNI; `a` and `b` have length n.
-        Kernel::Avx512(token) if token.vnni() => unsafe { dot_i8_vnni([a], b, vnni_offset(b))[0] },
+        Kernel::Avx512(token) if token.vnni() => unsafe {
+            dot_i8_vnni([a], [b], [vnni_offset(b)])[0][0]
+        },
         #[cfg(target_arch = "x86_64")]
         // SAFETY: a Kernel::Avx2 or Kernel::Avx512 is only made after detecting AVX2.
         Kernel::Avx2(_) | Kernel::Avx512(_) => unsafe { dot_i8_avx2(a, b) },
@@ -327,35 +343,72 @@ pub fn dot_i8(kernel: Kernel, a: &[i8], b: &[i8]) -> i32 {
     }
 }
 
-/// [`dot_i8`] of the query codes `query` with each row `ids` of `codes` (rows of
-/// `query.len()` codes back to back), in the order of `ids`. With VNNI four rows share each
-/// load of the query (10,000 x 1536: see `cargo bench --bench search -- i8_rows`).
-pub fn dot_i8_rows(kernel: Kernel, codes: &[i8], ids: &[u32], query: &[i8]) -> Vec<i32> {
-    let dim = query.len();
+/// [`dot_i8`] of each query's codes `queries[q]` with each row `ids` of `codes` (rows of the
+/// queries' length back to back): `out[q][i]` for row `ids[i]`. With VNNI four rows share each
+/// load of a query and four queries each load of a row, and the rows are met in chunks that
+/// stay in the L2 cache while every block of queries passes over them, so a batch reads the
+/// codes from memory once (10,000 x 1536: see `cargo bench --bench search -- i8_rows`).
+pub fn dot_i8_rows(kernel: Kernel, codes: &[i8], ids: &[u32], queries: &[&[i8]]) -> Vec<Vec<i32>> {
+    let Some(dim) = queries.first().map(|q| q.len()) else {
+        return Vec::new();
+    };
     let row = |id: u32| &codes[id as usize * dim..(id as usize + 1) * dim];
-    match kernel {
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512(token) if token.vnni() => {
-            let offset = vnni_offset(query);
-            let mut out = Vec::with_capacity(ids.len());
-            let mut quads = ids.chunks_exact(4);
-            for quad in &mut quads {
-                let rows = [row(quad[0]), row(quad[1]), row(quad[2]), row(quad[3])];
-                // SAFETY: the token says the CPU has AVX-512 BW and VNNI; every row was cut
-                // to the query's length.
-                out.extend(unsafe { dot_i8_vnni(rows, query, offset) });
+    #[cfg(target_arch = "x86_64")]
+    if let Kernel::Avx512(token) = kernel
+        && token.vnni()
+        && queries.iter().all(|q| q.len() == dim)
+    {
+        let mut out = vec![vec![0i32; ids.len()]; queries.len()];
+        let offsets: Vec<i32> = queries.iter().map(|q| vnni_offset(q)).collect();
+        // Rows of about 256 KiB at a time (a multiple of four rows).
+        let per_chunk = ((256 << 10) / dim.max(1)).max(4) / 4 * 4;
+        for (c, chunk) in ids.chunks(per_chunk).enumerate() {
+            let base = c * per_chunk;
+            for (b, block) in queries.chunks(4).enumerate() {
+                let first = b * 4;
+                for (i, group) in chunk.chunks(4).enumerate() {
+                    let at = base + i * 4;
+                    // SAFETY (every call below): the token says the CPU has AVX-512 BW and
+                    // VNNI; every query has length `dim` (checked above) and every row was cut
+                    // to it.
+                    match (<&[u32; 4]>::try_from(group), <&[&[i8]; 4]>::try_from(block)) {
+                        (Ok(g), Ok(q)) => {
+                            let offsets = std::array::from_fn(|j| offsets[first + j]);
+                            let sums = unsafe { dot_i8_vnni(g.map(row), *q, offsets) };
+                            for (r, sums) in sums.iter().enumerate() {
+                                for (j, &sum) in sums.iter().enumerate() {
+                                    out[first + j][at + r] = sum;
+                                }
+                            }
+                        }
+                        (Ok(g), Err(_)) => {
+                            for (j, &q) in block.iter().enumerate() {
+                                let offset = [offsets[first + j]];
+                                let sums = unsafe { dot_i8_vnni(g.map(row), [q], offset) };
+                                for (r, sums) in sums.iter().enumerate() {
+                                    out[first + j][at + r] = sums[0];
+                                }
+                            }
+                        }
+                        (Err(_), _) => {
+                            for (r, &id) in group.iter().enumerate() {
+                                for (j, &q) in block.iter().enumerate() {
+                                    let offset = [offsets[first + j]];
+                                    out[first + j][at + r] =
+                                        unsafe { dot_i8_vnni([row(id)], [q], offset) }[0][0];
+                                }
+                            }
+                        }
+                    }
+                }
             }
-            for &id in quads.remainder() {
-                // SAFETY: as above.
-                out.push(unsafe { dot_i8_vnni([row(id)], query, offset) }[0]);
-            }
-            out
         }
-        _ => ids
-            .iter()
-            .map(|&id| dot_i8(kernel, row(id), query))
-            .collect(),
+        return out;
     }
+    queries
+        .iter()
+        .map(|q| ids.iter().map(|&id| dot_i8(kernel, row(id), q)).collect())
+        .collect()
 }
 
 /// The query quantised like an i8 row, with what the bound needs.
@@ -399,45 +452,116 @@ pub fn approximate(
     query: &[f32],
     ids: &[u32],
 ) -> Vec<(f64, f64)> {
-    let dim = compact.dim();
-    let s = slack(dim);
-    let mut out = Vec::with_capacity(ids.len());
+    approximate_batch(kernel, compact, &[query], ids)
+        .pop()
+        .unwrap_or_default()
+}
+
+/// [`approximate`] for each of `queries` (`out[q][i]` for row `ids[i]`), reading the compact
+/// rows once for the whole batch: i8 codes through [`dot_i8_rows`], f16 rows widened a chunk
+/// at a time and scored by the batch tiles ([`Queries`]) in the canonical order, so every
+/// score has the bits its query alone gets.
+pub fn approximate_batch(
+    kernel: Kernel,
+    compact: &CompactRef<'_>,
+    queries: &[&[f32]],
+    ids: &[u32],
+) -> Vec<Vec<(f64, f64)>> {
+    let s = slack(compact.dim());
     match compact {
         CompactRef::F16(rows) => {
-            let y = norm_up(query.iter().map(|&v| f64::from(v)));
-            let mut buffer = vec![0.0f32; dim * MAX_ROWS];
-            let mut scores = [[0.0f32; MAX_QUERIES]; MAX_ROWS];
-            let row = |id: u32| &rows.halves[id as usize * dim..(id as usize + 1) * dim];
-            let fused = F16Tile::new(kernel);
-            for block in ids.chunks(MAX_ROWS) {
-                if let (Some(fused), Ok(eight)) = (fused, <&[u32; 8]>::try_from(block)) {
-                    for (&id, score) in block.iter().zip(fused.scores(eight.map(row), query)) {
-                        let w = (rows.bounds[id as usize] * y + s) * ROUND_UP;
-                        out.push((f64::from(score), w));
-                    }
-                    continue;
-                }
-                for (slot, &row) in buffer.chunks_exact_mut(dim).zip(block) {
-                    let row = row as usize;
-                    widen_row(slot, &rows.halves[row * dim..(row + 1) * dim]);
-                }
-                let tile: Vec<&[f32]> = buffer.chunks_exact(dim).take(block.len()).collect();
-                kernel.tile(&tile, &[query], &mut scores);
-                for (&row, score) in block.iter().zip(&scores) {
-                    let w = (rows.bounds[row as usize] * y + s) * ROUND_UP;
-                    out.push((f64::from(score[0]), w));
-                }
-            }
+            let scores = f16_scores(kernel, rows, queries, ids);
+            queries
+                .iter()
+                .zip(scores)
+                .map(|(query, scores)| {
+                    let y = norm_up(query.iter().map(|&v| f64::from(v)));
+                    ids.iter()
+                        .zip(scores)
+                        .map(|(&id, score)| {
+                            let w = (rows.bounds[id as usize] * y + s) * ROUND_UP;
+                            (f64::from(score), w)
+                        })
+                        .collect()
+                })
+                .collect()
         }
         CompactRef::I8(rows) => {
-            let q = quantise_query(query);
-            let spread = q.residual + 1e-12 * q.dequantised;
-            let dots = dot_i8_rows(kernel, rows.codes, ids, &q.codes);
-            for (&row, &dot) in ids.iter().zip(&dots) {
-                let row = row as usize;
-                let a = f64::from(rows.scales[row]) * q.scale * f64::from(dot);
-                let w = (rows.bounds[row] * q.norm + rows.norms[row] * spread + s) * ROUND_UP;
-                out.push((a, w));
+            let quantised: Vec<I8Query> = queries.iter().map(|q| quantise_query(q)).collect();
+            let codes: Vec<&[i8]> = quantised.iter().map(|q| q.codes.as_slice()).collect();
+            let dots = dot_i8_rows(kernel, rows.codes, ids, &codes);
+            quantised
+                .iter()
+                .zip(dots)
+                .map(|(q, dots)| {
+                    let spread = q.residual + 1e-12 * q.dequantised;
+                    ids.iter()
+                        .zip(dots)
+                        .map(|(&row, dot)| {
+                            let row = row as usize;
+                            let a = f64::from(rows.scales[row]) * q.scale * f64::from(dot);
+                            let w = (rows.bounds[row] * q.norm + rows.norms[row] * spread + s)
+                                * ROUND_UP;
+                            (a, w)
+                        })
+                        .collect()
+                })
+                .collect()
+        }
+    }
+}
+
+/// The f32 scores of the f16 rows `ids` against each query (`out[q][i]`): a lone query
+/// through the fused tile ([`F16Tile`]) eight rows at a time; a batch by widening rows a chunk
+/// at a time (kept in the L2 cache) and scoring every block of queries against the chunk.
+fn f16_scores(
+    kernel: Kernel,
+    rows: &F16Rows<'_>,
+    queries: &[&[f32]],
+    ids: &[u32],
+) -> Vec<Vec<f32>> {
+    let dim = rows.dim;
+    let row = |id: u32| &rows.halves[id as usize * dim..(id as usize + 1) * dim];
+    let mut out = vec![Vec::with_capacity(ids.len()); queries.len()];
+    let fused = F16Tile::new(kernel).filter(|_| queries.len() == 1);
+    // Whole tiles of every shape (8, 6, 4, 2, 1 rows), about 256 KiB of widened rows.
+    let whole = MAX_ROWS * 3;
+    let per_chunk = ((256 << 10) / (dim.max(1) * 4)).max(whole) / whole * whole;
+    let rows_held = if fused.is_some() { MAX_ROWS } else { per_chunk };
+    let mut buffer = vec![0.0f32; dim * rows_held.min(ids.len().max(1))];
+    let mut batch = Queries::new(kernel, queries);
+    let blocks: Vec<_> = batch.blocks().collect();
+    batch.prepare(0..blocks.len());
+    let mut scores = [[0.0f32; MAX_QUERIES]; MAX_ROWS];
+    for chunk in ids.chunks(per_chunk) {
+        if let (Some(fused), [query]) = (fused, queries) {
+            for eight in chunk.chunks(MAX_ROWS) {
+                if let Ok(eight) = <&[u32; MAX_ROWS]>::try_from(eight) {
+                    out[0].extend(fused.scores(eight.map(row), query));
+                    continue;
+                }
+                // The last few rows: widened, then the kernel's tile, as below.
+                for (slot, &id) in buffer.chunks_exact_mut(dim).zip(eight) {
+                    widen_row(slot, row(id));
+                }
+                let tile: Vec<&[f32]> = buffer.chunks_exact(dim).take(eight.len()).collect();
+                kernel.tile(&tile, &[query], &mut scores);
+                out[0].extend(scores[..eight.len()].iter().map(|s| s[0]));
+            }
+            continue;
+        }
+        for (slot, &id) in buffer.chunks_exact_mut(dim).zip(chunk) {
+            widen_row(slot, row(id));
+        }
+        let widened: Vec<&[f32]> = buffer.chunks_exact(dim).take(chunk.len()).collect();
+        for block in &blocks {
+            for tile in widened.chunks(batch.rows_per_tile(block)) {
+                batch.tile(block.clone(), tile, &mut scores);
+                for scores in &scores[..tile.len()] {
+                    for (q, &score) in block.clone().zip(scores) {
+                        out[q].push(score);
+                    }
+                }
             }
         }
     }
@@ -484,6 +608,21 @@ pub fn exact_top_k(
     min_score: Option<f32>,
     verify: &dyn Fn(&[u32]) -> Result<(), plan_index_format::FormatError>,
 ) -> Result<Vec<Hit>, plan_index_format::FormatError> {
+    let mut lists = exact_top_k_batch(kernel, rows, compact, &[query], k, min_score, verify)?;
+    Ok(lists.pop().unwrap_or_default())
+}
+
+/// [`exact_top_k`] for each of `queries`, the compact rows read once for the whole batch
+/// ([`approximate_batch`]); each query's candidates are then rescored on their own.
+pub fn exact_top_k_batch(
+    kernel: Kernel,
+    rows: Rows<'_>,
+    compact: &CompactRef<'_>,
+    queries: &[&[f32]],
+    k: usize,
+    min_score: Option<f32>,
+    verify: &dyn Fn(&[u32]) -> Result<(), plan_index_format::FormatError>,
+) -> Result<Vec<Vec<Hit>>, plan_index_format::FormatError> {
     let all: Vec<u32>;
     let ids = match rows.only {
         Some(only) => only,
@@ -492,19 +631,25 @@ pub fn exact_top_k(
             &all
         }
     };
-    let approx = approximate(kernel, compact, query, ids);
-    let keep: Vec<u32> = candidates(&approx, k, min_score)
-        .into_iter()
-        .map(|at| ids[at as usize])
-        .collect();
-    verify(&keep)?;
-    let rows = Rows {
-        only: Some(&keep),
-        ..rows
-    };
-    Ok(batch::rank(kernel, rows, &[query], k, min_score)
-        .pop()
-        .unwrap_or_default())
+    let approx = approximate_batch(kernel, compact, queries, ids);
+    queries
+        .iter()
+        .zip(&approx)
+        .map(|(query, approx)| {
+            let keep: Vec<u32> = candidates(approx, k, min_score)
+                .into_iter()
+                .map(|at| ids[at as usize])
+                .collect();
+            verify(&keep)?;
+            let rows = Rows {
+                only: Some(&keep),
+                ..rows
+            };
+            Ok(batch::rank(kernel, rows, &[query], k, min_score)
+                .pop()
+                .unwrap_or_default())
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -608,7 +753,8 @@ mod tests {
             ] {
                 let want: Vec<i64> = ids.iter().map(|&r| scalar(r)).collect();
                 for kernel in Kernel::available() {
-                    let got: Vec<i64> = dot_i8_rows(kernel, &codes, &ids, &query)
+                    let got: Vec<i64> = dot_i8_rows(kernel, &codes, &ids, &[&query])
+                        .concat()
                         .into_iter()
                         .map(i64::from)
                         .collect();

@@ -331,13 +331,8 @@ pub fn top_k_batch(
                 only,
             };
             let verify = |keep: &[u32]| collection.verify_rows(keep);
-            queries
-                .iter()
-                .map(|q| {
-                    let (k, min) = (params.k, params.min_score);
-                    quant::exact_top_k(kernel, rows, &compact, q, k, min, &verify)
-                })
-                .collect()
+            let (k, min) = (params.k, params.min_score);
+            quant::exact_top_k_batch(kernel, rows, &compact, queries, k, min, &verify)
         }
         (Metric::Cosine | Metric::Dot, None) => {
             let rows = collection.rows(only)?;

@@ -171,3 +171,41 @@ fn the_candidates_are_few_on_unit_vectors() {
     assert!(f16 < 100, "f16 keeps {f16} of 2000");
     assert!(i8 < 400, "i8 keeps {i8} of 2000");
 }
+
+#[test]
+fn a_batch_reads_the_compact_rows_once_and_gives_each_query_its_own_bits() {
+    // Batches of 1 to 10 queries (every remainder of the four- and eight-query blocks), rows
+    // in an order with repeats and a filter's gaps, dims with every kind of tail, both compact
+    // storages, every kernel: `approximate_batch` equals `approximate` query by query.
+    let mut rng = XorShift::new(29);
+    for dim in [1, 7, 64, 65, 383, 1_536] {
+        let n = 70;
+        let data: Vec<f32> = (0..n).flat_map(|_| rng.unit_vector(dim)).collect();
+        let queries: Vec<Vec<f32>> = (0..10).map(|_| rng.unit_vector(dim)).collect();
+        let ids: Vec<u32> = (0..n as u32)
+            .filter(|r| r % 7 != 3)
+            .chain([5, 5, 0])
+            .collect();
+        for storage in [Storage::F16, Storage::I8] {
+            let compact = Quantised::new(storage, &data, dim).expect("compact storage");
+            for kernel in Kernel::available() {
+                for size in 1..=queries.len() {
+                    let batch: Vec<&[f32]> = queries[..size].iter().map(Vec::as_slice).collect();
+                    let got = quant::approximate_batch(kernel, &compact.view(), &batch, &ids);
+                    assert_eq!(got.len(), size);
+                    for (query, got) in batch.iter().zip(&got) {
+                        let want = quant::approximate(kernel, &compact.view(), query, &ids);
+                        let bits = |v: &[(f64, f64)]| -> Vec<(u64, u64)> {
+                            v.iter().map(|(a, w)| (a.to_bits(), w.to_bits())).collect()
+                        };
+                        assert_eq!(
+                            bits(got),
+                            bits(&want),
+                            "{storage:?} {kernel:?} dim {dim} batch of {size}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
