@@ -269,6 +269,7 @@ async fn one_encoder_for_every_carrier() {
         let publishing = plan_index_api::Publishing::default();
         let runtime = plan_index_api::Runtime {
             cold_start: false,
+            primed_us: None,
             publishing: &publishing,
         };
         let cli = plan_index_api::action::run(index(), runtime, action).expect("runs");

@@ -126,6 +126,7 @@ fn a_plan_is_refused_by_its_encoding_not_by_its_bound() {
     let bound = reply_bound(index, &long).expect("valid");
     let runtime = Runtime {
         cold_start: false,
+        primed_us: None,
         publishing: &Publishing::default(),
     };
     let reply = run_within(index, runtime, Action::Plan(long.clone()), &budget(1000))

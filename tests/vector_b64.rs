@@ -117,6 +117,7 @@ fn queued(body: &Value) -> Value {
     let publishing = Publishing::default();
     let runtime = Runtime {
         cold_start: false,
+        primed_us: None,
         publishing: &publishing,
     };
     let action = action::from_value(body.clone(), true).expect("a search");

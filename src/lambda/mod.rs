@@ -14,6 +14,7 @@ pub mod guard;
 pub mod http;
 pub mod observe;
 pub mod payload;
+pub mod prime;
 pub mod publish;
 pub mod runtime;
 
@@ -64,6 +65,8 @@ pub struct Context<'a> {
     pub publisher: &'a Publisher,
     /// Whether this is the first invocation of the process.
     pub cold_start: bool,
+    /// How long the init spent priming, when it primed ([`prime`]).
+    pub primed_us: Option<f64>,
     /// Whether to print CloudWatch EMF metric lines.
     pub metrics: bool,
     /// The function's memory (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, MB), which bounds replies.
@@ -75,6 +78,7 @@ impl<'a> Context<'a> {
     pub fn runtime(&self) -> Runtime<'a> {
         Runtime {
             cold_start: self.cold_start,
+            primed_us: self.primed_us,
             publishing: self.publisher.describe(),
         }
     }
@@ -85,6 +89,7 @@ impl<'a> Context<'a> {
             request_id: request_id.into(),
             publisher,
             cold_start: false,
+            primed_us: None,
             metrics: true,
             memory_mb: std::env::var("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
                 .ok()

@@ -8,6 +8,7 @@
 //! `null` to deserialize (into `()`); [`super::payload`] decodes the bytes.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
 
@@ -16,7 +17,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent, LambdaInvocation};
 use plan_index_api::{ApiError, Code};
 
 use super::{Context, Publisher, Response};
-use crate::{baked, is_decoded};
+use crate::baked;
 
 /// Payload bytes waiting for their handler, by request id.
 pub type Inbox = Arc<Mutex<HashMap<String, bytes::Bytes>>>;
@@ -60,8 +61,9 @@ impl<S: Service<LambdaInvocation>> Service<LambdaInvocation> for RawPayloadServi
     }
 }
 
-/// One invocation: its kept payload, decoded and answered by [`super::handle_payload`]; the
-/// baked index is decoded on the first (so that one reports `cold_start` honestly).
+/// One invocation: its kept payload, decoded and answered by [`super::handle_payload`]. The
+/// first of the process reports `cold_start`; the baked index is decoded then, unless the init
+/// primed the process ([`super::prime`]).
 pub async fn invocation(inbox: Inbox, event: LambdaEvent<()>) -> Result<Response, Diagnostic> {
     let request_id = event.context.request_id;
     let payload = inbox
@@ -74,19 +76,24 @@ pub async fn invocation(inbox: Inbox, event: LambdaEvent<()>) -> Result<Response
                 "the invocation's payload was not kept for the handler",
             ))
         })?;
-    let cold_start = !is_decoded();
+    let cold_start = !SERVED.swap(true, Ordering::Relaxed);
     let index = baked().map_err(|e| super::diagnostic(ApiError::from(e)))?;
     let publisher = Publisher::shared().await;
     let mut ctx = Context::new(request_id, publisher);
     ctx.cold_start = cold_start;
+    ctx.primed_us = super::prime::primed().map(|p| p.us);
     super::handle_payload(index, &ctx, &payload)
         .await
         .map_err(super::diagnostic)
 }
 
+/// Whether this process has taken an invocation (the first one is the cold start).
+static SERVED: AtomicBool = AtomicBool::new(false);
+
 /// Serves invocations until the runtime stops: [`invocation`] behind the tracing layer and
 /// [`RawPayload`].
 pub async fn serve() -> Result<(), lambda_runtime::Error> {
+    super::prime::at_init(baked);
     let inbox = Inbox::default();
     let handler = {
         let inbox = Arc::clone(&inbox);

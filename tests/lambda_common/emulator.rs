@@ -101,6 +101,8 @@ impl Lambda {
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
             .env_remove("RESULT_QUEUE_URL")
             .env_remove("RESULT_EVENT_BUS")
+            .env_remove("PLAN_INDEX_PRIME")
+            .env_remove("AWS_LAMBDA_INITIALIZATION_TYPE")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         for (key, value) in env {

@@ -47,6 +47,8 @@ impl Action {
 pub struct Runtime<'a> {
     /// Whether this is the first invocation of the process.
     pub cold_start: bool,
+    /// How long the init spent priming the process, when it primed.
+    pub primed_us: Option<f64>,
     /// Where event-driven results are published.
     pub publishing: &'a Publishing,
 }
@@ -81,6 +83,9 @@ pub struct Health<'a> {
     pub cold_start: bool,
     /// Time the cold start spent decoding the index.
     pub index_decode_us: f64,
+    /// Time the init spent priming the process before its first request (`null` when it did
+    /// not prime: an on-demand init, or `PLAN_INDEX_PRIME=off`).
+    pub primed_us: Option<f64>,
     /// Where results are published.
     pub publishing: &'a Publishing,
 }
@@ -237,6 +242,7 @@ fn health<'a>(index: &'a BakedIndex, runtime: Runtime<'a>) -> Health<'a> {
             .collect(),
         cold_start: runtime.cold_start,
         index_decode_us: round1(index.decode_time().as_secs_f64() * 1e6),
+        primed_us: runtime.primed_us,
         publishing: runtime.publishing,
     }
 }
