@@ -11,15 +11,20 @@
 //!   Cauchy-Schwarz) and the rounding of the two computed dot products
 //!   (`|fl(x.y) - x.y| <= gamma(d) sum|x_i y_i| <= gamma(d)|x||y|`, the same for `x'`).
 //! - i8: the query is quantised like a row (`y' = s p`), `a = scale s sum(q_i p_i)` with an
-//!   exact integer sum; `w = bound |y| + norm (|y - y'| + 1e-12 |y'|) + S`. The terms: the
+//!   exact integer sum; `w = bound |y| + norm (|y - y'| + 1e-12 |s p|) + S`. The terms: the
 //!   rounding of `t`, the row's residual against `y`, `x'` against the query's residual
-//!   (`|x'.(y - y')| <= |x'||y - y'|`), and the two f64 roundings of `a`.
+//!   (`|x'.(y - y')| <= |x'||y - y'|`), and the two f64 roundings of `a`. With two levels
+//!   (`y' = s1 p1 + s2 p2`, the second quantising `y - s1 p1`), `a = scale (s1 sum(q_i p1_i) +
+//!   s2 sum(q_i p2_i))` and `|s p|` becomes `|s1 p1| + |s2 p2|`; the same terms bound it.
 //!
 //! [`exact_top_k`] keeps every row whose upper bound `a + w` reaches the k-th largest lower
 //! bound `L = a - w`, and rescores those rows in f32 (the same [`batch::rank`] as a plain
 //! search). A row left out has a true score below `L`, and at least k rows have true scores of
 //! at least `L`, so it loses to k rows whatever the tie rule: the rescored top-k is the
-//! brute-force top-k, ties and order included. A NaN anywhere keeps the row.
+//! brute-force top-k, ties and order included. A NaN anywhere keeps the row. When an i8 scan
+//! keeps many rows, the same rule runs again over the kept rows with the two-level query
+//! ([`approximate_fine`]): every row of the top-k was kept, and among the kept rows the
+//! argument holds as before, so what the second pass leaves out loses too.
 
 use plan_index_format::compact::{ROUND_UP, i8_code, norm_up, slack};
 
@@ -411,28 +416,102 @@ pub fn dot_i8_rows(kernel: Kernel, codes: &[i8], ids: &[u32], queries: &[&[i8]])
         .collect()
 }
 
-/// The query quantised like an i8 row, with what the bound needs.
+/// The query quantised like an i8 row, in one level or more (`y' = sum s_l p_l`, each level
+/// quantising what the ones before it leave), with what the bound needs.
 struct I8Query {
-    codes: Vec<i8>,
-    scale: f64,
-    /// `|y|`, `|y - y'|` and `|y'|`, rounded up.
+    /// Each level's codes and scale.
+    levels: Vec<(Vec<i8>, f64)>,
+    /// `|y|`, rounded up.
     norm: f64,
+    /// `|y - y'|`, rounded up.
     residual: f64,
+    /// `sum |s_l p_l|`, rounded up (what bounds the f64 roundings of `a`).
     dequantised: f64,
 }
 
-fn quantise_query(query: &[f32]) -> I8Query {
-    let peak = query.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+/// `values` as i8 codes at `max|v| / 127`, and that scale.
+fn quantise_level(values: &[f32]) -> (Vec<i8>, f32) {
+    let peak = values.iter().fold(0.0f32, |m, x| m.max(x.abs()));
     let scale = peak / 127.0;
-    let codes: Vec<i8> = query.iter().map(|&y| i8_code(y, scale)).collect();
-    let back = || codes.iter().map(|&c| f64::from(scale) * f64::from(c));
+    (values.iter().map(|&y| i8_code(y, scale)).collect(), scale)
+}
+
+/// `query` quantised in `levels` levels.
+fn quantise_query(query: &[f32], levels: usize) -> I8Query {
+    let mut left = query.to_vec();
+    let mut quantised = Vec::with_capacity(levels);
+    for _ in 0..levels {
+        let (codes, scale) = quantise_level(&left);
+        for (rest, &code) in left.iter_mut().zip(&codes) {
+            *rest -= scale * f32::from(code);
+        }
+        quantised.push((codes, f64::from(scale)));
+    }
+    let back = |i: usize| -> f64 {
+        quantised
+            .iter()
+            .map(|(codes, scale)| scale * f64::from(codes[i]))
+            .sum()
+    };
     I8Query {
         norm: norm_up(query.iter().map(|&y| f64::from(y))),
-        residual: norm_up(query.iter().zip(back()).map(|(&y, q)| f64::from(y) - q)),
-        dequantised: norm_up(back()),
-        scale: f64::from(scale),
-        codes,
+        residual: norm_up(
+            query
+                .iter()
+                .enumerate()
+                .map(|(i, &y)| f64::from(y) - back(i)),
+        ),
+        dequantised: quantised
+            .iter()
+            .map(|(codes, scale)| norm_up(codes.iter().map(|&p| scale * f64::from(p))))
+            .sum::<f64>()
+            * ROUND_UP,
+        levels: quantised,
     }
+}
+
+/// The approximate score and half-width of each row of `ids` against each query, from i8
+/// codes: every level of every query is one query of [`dot_i8_rows`], so the codes are read
+/// once for all of them.
+fn i8_approximate(
+    kernel: Kernel,
+    rows: &I8Rows<'_>,
+    quantised: &[I8Query],
+    ids: &[u32],
+) -> Vec<Vec<(f64, f64)>> {
+    let s = slack(rows.dim);
+    let codes: Vec<&[i8]> = quantised
+        .iter()
+        .flat_map(|q| q.levels.iter().map(|(codes, _)| codes.as_slice()))
+        .collect();
+    let mut dots = dot_i8_rows(kernel, rows.codes, ids, &codes).into_iter();
+    quantised
+        .iter()
+        .map(|q| {
+            let levels: Vec<(f64, Vec<i32>)> = q
+                .levels
+                .iter()
+                .map(|(_, scale)| *scale)
+                .zip(dots.by_ref())
+                .collect();
+            let spread = q.residual + 1e-12 * q.dequantised;
+            ids.iter()
+                .enumerate()
+                .map(|(i, &row)| {
+                    let row = row as usize;
+                    // Each `scale * dot` is exact in f64 (a 24-bit scale times an integer
+                    // below 2^25); the sum and the row's scale round once each.
+                    let sum: f64 = levels
+                        .iter()
+                        .map(|(scale, dots)| scale * f64::from(dots[i]))
+                        .sum();
+                    let a = f64::from(rows.scales[row]) * sum;
+                    let w = (rows.bounds[row] * q.norm + rows.norms[row] * spread + s) * ROUND_UP;
+                    (a, w)
+                })
+                .collect()
+        })
+        .collect()
 }
 
 impl CompactRef<'_> {
@@ -487,27 +566,26 @@ pub fn approximate_batch(
                 .collect()
         }
         CompactRef::I8(rows) => {
-            let quantised: Vec<I8Query> = queries.iter().map(|q| quantise_query(q)).collect();
-            let codes: Vec<&[i8]> = quantised.iter().map(|q| q.codes.as_slice()).collect();
-            let dots = dot_i8_rows(kernel, rows.codes, ids, &codes);
-            quantised
-                .iter()
-                .zip(dots)
-                .map(|(q, dots)| {
-                    let spread = q.residual + 1e-12 * q.dequantised;
-                    ids.iter()
-                        .zip(dots)
-                        .map(|(&row, dot)| {
-                            let row = row as usize;
-                            let a = f64::from(rows.scales[row]) * q.scale * f64::from(dot);
-                            let w = (rows.bounds[row] * q.norm + rows.norms[row] * spread + s)
-                                * ROUND_UP;
-                            (a, w)
-                        })
-                        .collect()
-                })
-                .collect()
+            let quantised: Vec<I8Query> = queries.iter().map(|q| quantise_query(q, 1)).collect();
+            i8_approximate(kernel, rows, &quantised, ids)
         }
+    }
+}
+
+/// [`approximate`] with an i8 query quantised in two levels (the second quantising what the
+/// first leaves): the query's share of `w` shrinks about 250-fold, for a second integer dot
+/// product per row. f16 rows have no second level: [`approximate`].
+pub fn approximate_fine(
+    kernel: Kernel,
+    compact: &CompactRef<'_>,
+    query: &[f32],
+    ids: &[u32],
+) -> Vec<(f64, f64)> {
+    match compact {
+        CompactRef::I8(rows) => i8_approximate(kernel, rows, &[quantise_query(query, 2)], ids)
+            .pop()
+            .unwrap_or_default(),
+        CompactRef::F16(_) => approximate(kernel, compact, query, ids),
     }
 }
 
@@ -595,6 +673,11 @@ pub fn candidates(approx: &[(f64, f64)], k: usize, min_score: Option<f32>) -> Ve
         .collect()
 }
 
+/// An i8 scan whose candidates outnumber k this many times over narrows them with the query in
+/// two levels ([`approximate_fine`]) before reading their f32 rows: a second integer dot of a
+/// candidate's codes costs far less than reading its f32 row.
+const REFINE_ABOVE: usize = 2;
+
 /// The exact f32 top-k of `query` over `rows` (all of them, or `rows.only`), reading the f32
 /// rows only for the candidates the compact rows cannot rule out; the same hits, order and
 /// score bits as [`batch::rank`] over the same rows. `verify` is called on the candidates
@@ -636,10 +719,17 @@ pub fn exact_top_k_batch(
         .iter()
         .zip(&approx)
         .map(|(query, approx)| {
-            let keep: Vec<u32> = candidates(approx, k, min_score)
+            let mut keep: Vec<u32> = candidates(approx, k, min_score)
                 .into_iter()
                 .map(|at| ids[at as usize])
                 .collect();
+            if matches!(compact, CompactRef::I8(_)) && keep.len() > REFINE_ABOVE * k.max(1) {
+                let fine = approximate_fine(kernel, compact, query, &keep);
+                keep = candidates(&fine, k, min_score)
+                    .into_iter()
+                    .map(|at| keep[at as usize])
+                    .collect();
+            }
             verify(&keep)?;
             let rows = Rows {
                 only: Some(&keep),

@@ -112,16 +112,20 @@ fn check(kernel: Kernel, compact: &CompactRef<'_>, rows: Rows<'_>, query: &[f32]
         h.iter().map(|h| (h.row, h.score.to_bits())).collect()
     };
     assert_eq!(bits(&fast), bits(&brute), "{case:?}");
-    // The bound holds for every row, not only where it decided something.
+    // The bound holds for every row, not only where it decided something: the one-level query
+    // of the scan and the two-level one that narrows many candidates.
     let ids: Vec<u32> = (0..case.rows as u32).collect();
-    for (row, (a, w)) in quant::approximate(kernel, compact, query, &ids)
-        .iter()
-        .enumerate()
-    {
+    let coarse = quant::approximate(kernel, compact, query, &ids);
+    let fine = quant::approximate_fine(kernel, compact, query, &ids);
+    for (row, ((a, w), (a2, w2))) in coarse.iter().zip(&fine).enumerate() {
         let t = f64::from(kernel.dot(&rows.data[row * case.dim..(row + 1) * case.dim], query));
         assert!(
             (t - a).abs() <= *w,
             "row {row}: |{t} - {a}| > {w} ({case:?})"
+        );
+        assert!(
+            (t - a2).abs() <= *w2,
+            "row {row}, two levels: |{t} - {a2}| > {w2} ({case:?})"
         );
     }
 }
@@ -170,6 +174,15 @@ fn the_candidates_are_few_on_unit_vectors() {
     let (f16, i8) = (kept(Storage::F16), kept(Storage::I8));
     assert!(f16 < 100, "f16 keeps {f16} of 2000");
     assert!(i8 < 400, "i8 keeps {i8} of 2000");
+    // The query in two levels takes its share out of the i8 bound: fewer rows still.
+    let compact = Quantised::new(Storage::I8, &data, dim).expect("compact");
+    let fine = quant::candidates(
+        &quant::approximate_fine(kernel, &compact.view(), &query, &ids),
+        10,
+        None,
+    )
+    .len();
+    assert!(fine < i8, "two levels keep {fine}, one level {i8}");
 }
 
 #[test]
