@@ -48,6 +48,14 @@ export PATH="$PWD/.venv/bin:$PATH" SAM_CLI_TELEMETRY=0
 # cargo-lambda runs zig through python-zig; its cache must be writable.
 export XDG_CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}"
 
+# The function is linked as a position-dependent executable: a PIE's ~60,000 relative
+# relocations make the loader write (copy-on-write) about 1 MB of `.data.rel.ro` at every
+# start, ~290 page faults before the first poll (docs/lambda.md, "Cold start"). cargo lambda
+# always passes --target, so these flags reach the function's crates only, never build scripts
+# or proc macros; exported, so that sam build's own run of the same command is up to date.
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C relocation-model=static"
+export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C relocation-model=static"
+
 # The very command sam build's rust-cargolambda builder runs (aws_lambda_builders:
 # `cargo lambda build --release [--arm64] --bin <Binary>` in the project folder, same target
 # dir), run first so that its progress shows; sam build then finds it up to date.
