@@ -673,10 +673,15 @@ pub fn candidates(approx: &[(f64, f64)], k: usize, min_score: Option<f32>) -> Ve
         .collect()
 }
 
-/// An i8 scan whose candidates outnumber k this many times over narrows them with the query in
-/// two levels ([`approximate_fine`]) before reading their f32 rows: a second integer dot of a
-/// candidate's codes costs far less than reading its f32 row.
+/// An i8 scan whose candidates outnumber k this many times over, and [`REFINE_FROM`] at least,
+/// narrows them with the query in two levels ([`approximate_fine`]) before reading their f32
+/// rows: a second integer dot of a candidate's codes costs far less than reading its f32 row.
 const REFINE_ABOVE: usize = 2;
+
+/// Fewer candidates than this are rescored as they are: quantising the query again costs about
+/// what rescoring a few dozen rows does (a batch of 300 queries over 100 x 1536 rows cost 2.5x
+/// more per query with every query refined).
+const REFINE_FROM: usize = 128;
 
 /// The exact f32 top-k of `query` over `rows` (all of them, or `rows.only`), reading the f32
 /// rows only for the candidates the compact rows cannot rule out; the same hits, order and
@@ -723,7 +728,10 @@ pub fn exact_top_k_batch(
                 .into_iter()
                 .map(|at| ids[at as usize])
                 .collect();
-            if matches!(compact, CompactRef::I8(_)) && keep.len() > REFINE_ABOVE * k.max(1) {
+            if matches!(compact, CompactRef::I8(_))
+                && keep.len() > REFINE_ABOVE * k.max(1)
+                && keep.len() >= REFINE_FROM
+            {
                 let fine = approximate_fine(kernel, compact, query, &keep);
                 keep = candidates(&fine, k, min_score)
                     .into_iter()
