@@ -26,8 +26,3 @@ static BAKED: LazyLock<Result<BakedIndex, FormatError>> = LazyLock::new(|| Baked
 pub fn baked() -> Result<&'static BakedIndex, &'static FormatError> {
     BAKED.as_ref()
 }
-
-/// Whether [`baked`] has already decoded the index in this process (false on a cold start).
-pub fn is_decoded() -> bool {
-    LazyLock::get(&BAKED).is_some()
-}

@@ -131,9 +131,10 @@ pub fn prime(index: &BakedIndex) -> Primed {
         primed_us: None,
         publishing: &publishing,
     };
-    let answer = |action: Action, what: &str| -> bool {
+    // Each request is answered and encoded inside the guard; a refused or failed one is logged.
+    let answer = |action: Result<Action, ApiError>, what: &str| -> bool {
         let done = guard::sync(|| {
-            let reply = action::run(index, runtime, action)?;
+            let reply = action::run(index, runtime, action?)?;
             encode(&reply).map(|text| text.len())
         });
         if let Err(e) = &done {
@@ -152,14 +153,11 @@ pub fn prime(index: &BakedIndex) -> Primed {
                 serde_json::json!({"action": "search", "collection": entry.name, "like": first, "k": 1}),
                 false,
             );
-            match search {
-                Ok(search) => answer(search, &format!("a search of {:?}", entry.name)),
-                Err(e) => log_refused(&e),
-            }
+            answer(search, &format!("a search of {:?}", entry.name))
         })
         .count();
     let plan =
-        has_plan_collections(index) && answer(Action::Plan(default_plan()), "a 16-week plan");
+        has_plan_collections(index) && answer(Ok(Action::Plan(default_plan())), "a 16-week plan");
     Primed {
         us: (started.elapsed().as_secs_f64() * 1e7).round() / 10.0,
         collections,
@@ -179,11 +177,6 @@ fn has_plan_collections(index: &BakedIndex) -> bool {
     [PHILOSOPHIES, WEEK_STRUCTURES, SESSION_TEMPLATES]
         .iter()
         .all(|name| index.entries().iter().any(|entry| entry.name == *name))
-}
-
-fn log_refused(e: &ApiError) -> bool {
-    tracing::warn!(code = e.code.as_str(), error = %e.message, "priming: a request was refused");
-    false
 }
 
 /// The plan priming makes: the README's first command.

@@ -438,12 +438,15 @@ fn quantise_level(values: &[f32]) -> (Vec<i8>, f32) {
 
 /// `query` quantised in `levels` levels.
 fn quantise_query(query: &[f32], levels: usize) -> I8Query {
-    let mut left = query.to_vec();
+    // What the levels so far leave; copied only when another level will quantise it.
+    let mut left = std::borrow::Cow::Borrowed(query);
     let mut quantised = Vec::with_capacity(levels);
-    for _ in 0..levels {
+    for level in 0..levels {
         let (codes, scale) = quantise_level(&left);
-        for (rest, &code) in left.iter_mut().zip(&codes) {
-            *rest -= scale * f32::from(code);
+        if level + 1 < levels {
+            for (rest, &code) in left.to_mut().iter_mut().zip(&codes) {
+                *rest -= scale * f32::from(code);
+            }
         }
         quantised.push((codes, f64::from(scale)));
     }
@@ -546,9 +549,9 @@ pub fn approximate_batch(
     queries: &[&[f32]],
     ids: &[u32],
 ) -> Vec<Vec<(f64, f64)>> {
-    let s = slack(compact.dim());
     match compact {
         CompactRef::F16(rows) => {
+            let s = slack(compact.dim());
             let scores = f16_scores(kernel, rows, queries, ids);
             queries
                 .iter()
