@@ -4,6 +4,10 @@
 //! overhead (event and body parsing, validation, routing, encoding) should stay within 3x for
 //! a JSON number array and within 2x for `vector_b64`.
 
+// The function's allocator, as the bootstrap sets it up (`plan_index::heap`).
+#[global_allocator]
+static HEAP: plan_index::heap::Allocator = plan_index::heap::Allocator;
+
 use std::hint::black_box;
 
 use base64::prelude::{BASE64_STANDARD, Engine as _};
@@ -83,6 +87,7 @@ fn bodies() -> [(&'static str, String); 3] {
 }
 
 fn bench(c: &mut Criterion) {
+    plan_index::heap::keep();
     let index = synthetic_index();
     let publisher = Publisher::disabled();
     let mut ctx = Context::new("bench", &publisher);

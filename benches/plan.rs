@@ -3,6 +3,10 @@
 //! Also the iCalendar export of a dated plan, and the first plan of the process (printed).
 //! Run with an index that has the plan collections baked in (see docs/plan.md).
 
+// The function's allocator, as the bootstrap sets it up (`plan_index::heap`).
+#[global_allocator]
+static HEAP: plan_index::heap::Allocator = plan_index::heap::Allocator;
+
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -21,6 +25,7 @@ fn request(mode: &str) -> PlanRequest {
 }
 
 fn bench_plan(c: &mut Criterion) {
+    plan_index::heap::keep();
     let index = match baked() {
         Ok(index) => index,
         Err(e) => panic!("the baked index cannot be read: {e}"),

@@ -1,39 +1,40 @@
-//! The process's heap: memory freed by one request is kept for the next, not handed back to
-//! the kernel.
+//! The process's heap: mimalloc, told to keep what one request frees for the next.
 //!
-//! glibc's malloc gives pages back whenever a `free` leaves more than 128 KiB unused at the
-//! top of the heap (trimming), and serves each block of 128 KiB or more (a request body, a
-//! batch's query vectors, a reply) from its own mapping, unmapped again when freed. Either
-//! way the next request touches fresh pages and takes a page fault for every 4 KiB. Faults
-//! are dear under virtualisation (5-10 us each on this project's build VMs, against well under
-//! a microsecond on bare metal): a warm batch of 300 queries of 1536 floats over 100 rows spent
-//! 14 us of its 20 us per query faulting the same 1.8 MB back in, every time.
+//! Both binaries (and the benchmarks and tests that speak for them) declare
+//! `#[global_allocator] static HEAP: plan_index::heap::Allocator = plan_index::heap::Allocator;`
+//! and call [`keep`] before they serve.
 //!
-//! A Lambda sandbox serves one request at a time out of memory reserved for it alone, so
-//! returning pages between requests saves nothing. Both binaries call [`keep`] before they
-//! serve: no trimming, and blocks up to 32 MiB (more than any request or reply Lambda carries)
-//! come from the heap, where freed memory is reused. The heap then stays at its high-water
-//! mark, which the request and reply limits bound (docs/lambda.md, "Limits").
+//! Why mimalloc: a warm request is a few hundred small allocations around one search (the
+//! event's strings, the decoded body, the query, the results, the reply); with glibc's malloc
+//! they cost ~10% of a warm `POST /v1/search` over 100 x 1536 (`_int_malloc`, `_int_free` and a
+//! `malloc_consolidate` on every block of 1 KiB or more after small frees). mimalloc's
+//! per-thread free lists take ~2 us off that 30 us request (`benches/handler.rs`).
+//!
+//! Why [`keep`]: an allocator that gives memory back between requests makes the next request
+//! touch fresh pages, and a page fault is dear under virtualisation (3-10 us each on this
+//! project's build VMs, against well under a microsecond on bare metal: a warm batch of 300
+//! queries of 1536 floats over 100 rows once spent 14 us of its 20 us per query faulting the
+//! same 1.8 MB back in). mimalloc purges freed memory 10 ms after it is freed, which is about
+//! how far apart two Lambda invocations are at best. A Lambda sandbox serves one request at a
+//! time out of memory reserved for it alone, so returning pages saves nothing: [`keep`] turns
+//! purging off, and the heap stays at its high-water mark, which the request and reply limits
+//! bound (docs/lambda.md, "Limits").
 
-/// Largest block served from the heap instead of a mapping of its own: glibc's ceiling for
-/// this setting on 64-bit targets.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const MMAP_THRESHOLD: libc::c_int = 32 << 20;
+/// The global allocator both binaries use (mimalloc).
+pub use mimalloc::MiMalloc as Allocator;
 
-/// Tells malloc to keep freed memory (see the module docs). Returns whether the settings took
-/// effect: `false` off glibc (musl, other systems), where nothing is changed.
+/// mimalloc's `purge_delay` option (`mi_option_purge_delay` in its header): milliseconds
+/// before freed memory is given back, `-1` for never.
+const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// Tells the allocator to keep freed memory (see the module docs). Returns whether the setting
+/// took effect (read back from mimalloc); it matters only where [`Allocator`] is the global
+/// allocator.
 pub fn keep() -> bool {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: `mallopt` only changes malloc's own settings, under malloc's lock; it may be
-        // called at any time from any thread, and both values are in the documented ranges.
-        unsafe {
-            libc::mallopt(libc::M_TRIM_THRESHOLD, libc::c_int::MAX) == 1
-                && libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD) == 1
-        }
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    {
-        false
+    // SAFETY: mimalloc's options are plain integers it reads with relaxed atomics; setting one
+    // is allowed at any time from any thread, and `-1` is the documented "never" for this one.
+    unsafe {
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, -1);
+        libmimalloc_sys::mi_option_get(PURGE_DELAY) == -1
     }
 }

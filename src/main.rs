@@ -1,8 +1,11 @@
-//! The Lambda bootstrap: the heap kept between requests ([`plan_index::heap::keep`]), JSON
+//! The Lambda bootstrap: mimalloc, keeping freed memory between requests ([`plan_index::heap`]), JSON
 //! logs, a JSON panic hook, then the runtime loop
 //! ([`plan_index::lambda::runtime::serve`]: each invocation's raw payload to our handler).
 
 use plan_index::lambda::{guard, runtime};
+
+#[global_allocator]
+static HEAP: plan_index::heap::Allocator = plan_index::heap::Allocator;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

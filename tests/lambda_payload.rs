@@ -371,3 +371,84 @@ fn first_knowledge_id() -> String {
         .id
         .to_string()
 }
+
+/// The handler reads a view of an HTTP event: the members the router uses are typed as
+/// strictly as `aws_lambda_events`' request types type them, the members it does not use are
+/// only checked to be JSON. Both payload formats, both ways of reading the event (from the
+/// classifier's members, and whole when a member nests near the depth limit).
+#[tokio::test]
+async fn the_router_reads_only_what_it_uses() {
+    let like = first_knowledge_id();
+    let body = json!({"collection": "knowledge", "like": like, "k": 1}).to_string();
+    // Read whole: a member beside the body nests to 100 levels (under the limit).
+    let deep = |mut event: Value| {
+        event["stageVariables"] = json!({"x": "DEEP"});
+        event.to_string().replace("\"DEEP\"", &nested(100))
+    };
+    let v2 = http("POST", "/v1/search", Some(&body));
+    let mut v1 = support::event("rest-v1-search.json");
+    v1["body"] = body.clone().into();
+    v1["isBase64Encoded"] = false.into();
+    for (name, event) in [("v2", v2), ("v1", v1)] {
+        for whole in [false, true] {
+            let send = |event: &Value| {
+                if whole {
+                    deep(event.clone())
+                } else {
+                    event.to_string()
+                }
+            };
+            let case = format!("{name}, whole {whole}");
+            let (status, _, answer) =
+                parts(&call(send(&event).as_bytes()).await.expect("answered"));
+            assert_eq!(status, 200, "{case}: {answer}");
+            // Unused members of the wrong type are not read.
+            let mut odd = event.clone();
+            odd["cookies"] = json!(5);
+            odd["queryStringParameters"] = json!([1, 2]);
+            odd["requestContext"]["requestId"] = json!({"not": "a string"});
+            let (status, _, answer) = parts(&call(send(&odd).as_bytes()).await.expect("answered"));
+            assert_eq!(status, 200, "{case}: {answer}");
+            // Used members are typed: the method, a path, an Accept header, the flag.
+            // (A payload 1.0 event whose `httpMethod` is not a string is not classified as
+            // an HTTP event at all: an `unsupported_event` function error, as before.)
+            let mut cases = vec![
+                ("/headers", json!({"Accept": 5})),
+                ("/headers", json!("accept")),
+                ("/isBase64Encoded", json!("yes")),
+                ("/requestContext/stage", json!(1)),
+            ];
+            if name == "v2" {
+                cases.extend([
+                    ("/requestContext/http/method", json!("PO ST")),
+                    ("/requestContext/http/method", json!(5)),
+                    ("/requestContext/http/method", Value::Null),
+                    ("/rawPath", json!(["/v1/search"])),
+                    ("/requestContext/http/path", json!(7)),
+                ]);
+            } else {
+                cases.extend([
+                    ("/httpMethod", json!("PO ST")),
+                    ("/path", json!(7)),
+                    ("/requestContext/path", json!({})),
+                    ("/multiValueHeaders", json!({"accept": [1]})),
+                ]);
+            }
+            for (pointer, value) in cases {
+                let mut bad = event.clone();
+                *bad.pointer_mut(pointer.rsplit_once('/').map_or("", |(p, _)| p))
+                    .and_then(|parent| parent.as_object_mut())
+                    .expect("parent object")
+                    .entry(pointer.rsplit('/').next().expect("member"))
+                    .or_insert(Value::Null) = value.clone();
+                let response = call(send(&bad).as_bytes()).await.expect("answered");
+                let (status, _, answer) = parts(&response);
+                assert_eq!(status, 400, "{case}, {pointer} = {value}: {answer}");
+                assert_eq!(
+                    answer["error"]["code"], "invalid_event",
+                    "{case}, {pointer}: {answer}"
+                );
+            }
+        }
+    }
+}

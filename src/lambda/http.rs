@@ -5,14 +5,12 @@
 //! (`/prod/v1/search`), and a `{proxy+}` resource carries the path in `pathParameters`, so
 //! every spelling the event offers is tried against the route table, with and without the stage.
 
-use aws_lambda_events::apigw::{
-    ApiGatewayProxyRequest, ApiGatewayProxyResponse, ApiGatewayV2httpRequest,
-    ApiGatewayV2httpResponse,
-};
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayV2httpResponse};
 use aws_lambda_events::encodings::Body as ResponseBody;
 use aws_lambda_events::http::{HeaderMap, HeaderValue};
 use base64::Engine as _;
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde::de::{IgnoredAny, MapAccess, Visitor};
 use std::borrow::Cow;
 
 use plan_index_api::action::{self, Action};
@@ -78,85 +76,254 @@ pub struct HttpRequest<'a> {
 /// The envelope fields both payload formats share, before routing.
 struct Envelope<'a> {
     method: String,
-    stage: Option<String>,
-    paths: Vec<String>,
+    stage: Option<Cow<'a, str>>,
+    paths: Vec<Cow<'a, str>>,
     body: Option<Cow<'a, str>>,
     is_base64: bool,
     accepts_calendar: bool,
 }
 
-/// Whether any `Accept` header (any case, any of several values) asks for iCalendar.
-fn accepts_calendar<'h>(headers: impl IntoIterator<Item = &'h HeaderMap>) -> bool {
-    headers.into_iter().any(|h| {
-        h.get_all("accept").iter().any(|v| {
-            v.to_str()
-                .is_ok_and(|v| v.to_ascii_lowercase().contains("text/calendar"))
+/// The members of an HTTP event the router reads, in either payload format, borrowed from the
+/// event. `aws_lambda_events`' request types own every field of the event (about 40 strings
+/// and maps for a typical request: 2.8 of the 12 us a search over 100 x 1536 takes), so the
+/// handler reads this view instead: the fields it uses are typed and checked as strictly as
+/// before (a method that is not a token, a path or header that is not a string, a body or
+/// flag of the wrong type: `invalid_event`), the members it does not use are not parsed.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct EventView<'a> {
+    /// Payload 1.0's method.
+    #[serde(borrow, default)]
+    http_method: Option<Cow<'a, str>>,
+    /// Payload 1.0's path.
+    #[serde(borrow, default)]
+    path: Option<Cow<'a, str>>,
+    /// Payload 2.0's path.
+    #[serde(borrow, default)]
+    raw_path: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    request_context: Option<ContextView<'a>>,
+    #[serde(borrow, default)]
+    path_parameters: Option<ProxyView<'a>>,
+    #[serde(default)]
+    headers: Option<Accept>,
+    /// Payload 1.0's repeated headers.
+    #[serde(default)]
+    multi_value_headers: Option<Accept>,
+    #[serde(default)]
+    is_base64_encoded: Option<bool>,
+    /// Read only when the whole event is decoded; otherwise held back by
+    /// [`payload::decode_members`].
+    #[serde(borrow, default)]
+    body: Option<Cow<'a, str>>,
+}
+
+/// The members [`EventView`] reads besides the body.
+const VIEW_FIELDS: &[&str] = &[
+    "httpMethod",
+    "path",
+    "rawPath",
+    "requestContext",
+    "pathParameters",
+    "headers",
+    "multiValueHeaders",
+    "isBase64Encoded",
+];
+
+#[derive(Debug, Default, Deserialize)]
+struct ContextView<'a> {
+    #[serde(borrow, default)]
+    stage: Option<Cow<'a, str>>,
+    /// Payload 1.0's resource path.
+    #[serde(borrow, default)]
+    path: Option<Cow<'a, str>>,
+    /// Payload 2.0's method and path.
+    #[serde(borrow, default)]
+    http: Option<HttpView<'a>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct HttpView<'a> {
+    #[serde(borrow, default)]
+    method: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    path: Option<Cow<'a, str>>,
+}
+
+/// The `{proxy+}` path parameter.
+#[derive(Debug, Default, Deserialize)]
+struct ProxyView<'a> {
+    #[serde(borrow, default)]
+    proxy: Option<Cow<'a, str>>,
+}
+
+/// Whether a header map has an `Accept` header (any case; a string, or for payload 1.0's
+/// `multiValueHeaders` a list of them) that asks for iCalendar. Other headers are not read.
+#[derive(Debug, Default)]
+struct Accept(bool);
+
+impl<'de> Deserialize<'de> for Accept {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Accept, D::Error> {
+        struct AcceptVisitor;
+        impl<'de> Visitor<'de> for AcceptVisitor {
+            type Value = Accept;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of headers")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Accept, A::Error> {
+                let mut calendar = false;
+                while let Some(name) = map.next_key::<Cow<'de, str>>()? {
+                    if name.eq_ignore_ascii_case("accept") {
+                        calendar |= map
+                            .next_value::<Values<'de>>()?
+                            .0
+                            .iter()
+                            .any(|v| v.to_ascii_lowercase().contains("text/calendar"));
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(Accept(calendar))
+            }
+        }
+        d.deserialize_map(AcceptVisitor)
+    }
+}
+
+/// A header's value: one string, a list of them (payload 1.0's `multiValueHeaders`), or null.
+struct Values<'a>(Vec<Cow<'a, str>>);
+
+impl<'de> Deserialize<'de> for Values<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Values<'de>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum OneOrMany<'a> {
+            One(#[serde(borrow)] Cow<'a, str>),
+            Many(#[serde(borrow)] Vec<Cow<'a, str>>),
+            None(()),
+        }
+        Ok(Values(match OneOrMany::deserialize(d)? {
+            OneOrMany::One(v) => vec![v],
+            OneOrMany::Many(v) => v,
+            OneOrMany::None(()) => Vec::new(),
+        }))
+    }
+}
+
+impl EventView<'_> {
+    /// The view with every string owned (a view of a repaired copy of the event).
+    fn into_owned(self) -> EventView<'static> {
+        let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
+        EventView {
+            http_method: own(self.http_method),
+            path: own(self.path),
+            raw_path: own(self.raw_path),
+            request_context: self.request_context.map(|c| ContextView {
+                stage: own(c.stage),
+                path: own(c.path),
+                http: c.http.map(|h| HttpView {
+                    method: own(h.method),
+                    path: own(h.path),
+                }),
+            }),
+            path_parameters: self.path_parameters.map(|p| ProxyView {
+                proxy: own(p.proxy),
+            }),
+            headers: self.headers,
+            multi_value_headers: self.multi_value_headers,
+            is_base64_encoded: self.is_base64_encoded,
+            body: own(self.body),
+        }
+    }
+}
+
+/// Whether `method` is an HTTP token (RFC 9110 `tchar`s), as `http::Method` requires.
+fn is_token(method: &str) -> bool {
+    !method.is_empty()
+        && method
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+impl<'a> EventView<'a> {
+    /// The envelope in `format`: its method must be a token.
+    fn envelope(self, format: Format) -> Result<Envelope<'a>, ApiError> {
+        let context = self.request_context.unwrap_or_default();
+        let proxy = self
+            .path_parameters
+            .and_then(|p| p.proxy)
+            .map(|p| Cow::Owned(format!("/{p}")));
+        let (method, paths, accept) = match format {
+            Format::RestV1 => (
+                self.http_method,
+                [self.path, context.path, proxy],
+                self.headers.unwrap_or_default().0
+                    || self.multi_value_headers.unwrap_or_default().0,
+            ),
+            Format::HttpV2 => {
+                let http = context.http.unwrap_or_default();
+                (
+                    http.method,
+                    [self.raw_path, http.path, proxy],
+                    self.headers.unwrap_or_default().0,
+                )
+            }
+        };
+        let method = method.filter(|m| is_token(m)).ok_or_else(|| {
+            ApiError::new(
+                Code::InvalidEvent,
+                "the HTTP event does not decode: its method is missing or not an HTTP token",
+            )
+        })?;
+        Ok(Envelope {
+            method: method.to_ascii_uppercase(),
+            stage: context.stage,
+            paths: paths.into_iter().flatten().collect(),
+            body: self.body,
+            is_base64: self.is_base64_encoded.unwrap_or(false),
+            accepts_calendar: accept,
         })
-    })
-}
-
-impl From<ApiGatewayProxyRequest> for Envelope<'_> {
-    fn from(e: ApiGatewayProxyRequest) -> Self {
-        let proxy = e.path_parameters.get("proxy").map(|p| format!("/{p}"));
-        Envelope {
-            method: e.http_method.as_str().to_ascii_uppercase(),
-            stage: e.request_context.stage,
-            paths: [e.path, e.request_context.path, proxy]
-                .into_iter()
-                .flatten()
-                .collect(),
-            body: e.body.map(Cow::Owned),
-            is_base64: e.is_base64_encoded,
-            accepts_calendar: accepts_calendar([&e.headers, &e.multi_value_headers]),
-        }
     }
 }
 
-impl From<ApiGatewayV2httpRequest> for Envelope<'_> {
-    fn from(e: ApiGatewayV2httpRequest) -> Self {
-        let proxy = e.path_parameters.get("proxy").map(|p| format!("/{p}"));
-        let http = e.request_context.http;
-        Envelope {
-            method: http.method.as_str().to_ascii_uppercase(),
-            stage: e.request_context.stage,
-            paths: [e.raw_path, http.path, proxy]
-                .into_iter()
-                .flatten()
-                .collect(),
-            accepts_calendar: accepts_calendar([&e.headers]),
-            body: e.body.map(Cow::Owned),
-            is_base64: e.is_base64_encoded,
-        }
-    }
-}
-
-/// Decodes an HTTP event of the given format into the typed `aws_lambda_events` request, then
-/// routes it. An envelope that does not decode (a body that is not a string, a method that is
-/// not a token) is an `invalid_event`, answered in the same format. The envelope comes from the
-/// `members` [`payload::classify`] read, with the body held back as text (borrowed from the
-/// event unless it has escapes): see [`payload::decode_envelope`].
+/// Reads the HTTP event's [`EventView`], then routes it. An envelope that does not decode (a
+/// body that is not a string, a method that is not a token) is an `invalid_event`, answered in
+/// the same format. The view comes from the `members` [`payload::classify`] read, with the
+/// body held back as text (borrowed from the event unless it has escapes): see
+/// [`payload::decode_members`]; where that declines, from the whole text.
 pub fn request<'a>(
     text: &'a str,
     members: &payload::Top<'a>,
     format: Format,
 ) -> Result<HttpRequest<'a>, ApiError> {
-    let envelope = match format {
-        Format::RestV1 => envelope::<ApiGatewayProxyRequest>(text, members),
-        Format::HttpV2 => envelope::<ApiGatewayV2httpRequest>(text, members),
-    }?;
-    Ok(route(envelope))
+    let view = match payload::decode_members::<EventView<'a>>(members, VIEW_FIELDS, "body") {
+        Some((mut view, body)) => {
+            view.body = body;
+            view
+        }
+        None => whole(text)?,
+    };
+    Ok(route(view.envelope(format)?))
 }
 
-fn envelope<'a, T>(text: &'a str, members: &payload::Top<'a>) -> Result<Envelope<'a>, ApiError>
-where
-    T: DeserializeOwned + Into<Envelope<'a>>,
-{
-    let (decoded, body) = payload::decode_envelope::<T>(text, members, "body", "HTTP event")?;
-    let mut envelope = decoded.into();
-    if body.is_some() {
-        envelope.body = body;
+/// The view decoded from the whole event, refused when it nests too deep anywhere (as the
+/// whole event was, when it was decoded into `aws_lambda_events`' types), with its errors and
+/// repairs ([`payload::decode_with`]).
+fn whole(text: &str) -> Result<EventView<'_>, ApiError> {
+    payload::check_depth(text)?;
+    match serde_json::from_str::<EventView<'_>>(text) {
+        Ok(view) => Ok(view),
+        Err(_) => payload::decode_with(
+            text,
+            |t: &str| serde_json::from_str::<EventView<'_>>(t).map(EventView::into_owned),
+            |e, _| {
+                ApiError::new(
+                    Code::InvalidEvent,
+                    format!("the HTTP event does not decode: {e}"),
+                )
+            },
+        ),
     }
-    Ok(envelope)
 }
 
 fn route(envelope: Envelope<'_>) -> HttpRequest<'_> {

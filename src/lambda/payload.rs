@@ -513,10 +513,19 @@ fn too_deep(depth: usize) -> ApiError {
     )
 }
 
+/// `json_too_deep` when `text` nests arrays and objects deeper than [`MAX_DEPTH`]: for a text
+/// whose members are not all decoded (members serde_json only skims are not depth-limited).
+pub fn check_depth(text: &str) -> Result<(), ApiError> {
+    match scan(text).depth {
+        depth if depth > MAX_DEPTH => Err(too_deep(depth)),
+        _ => Ok(()),
+    }
+}
+
 /// Decodes `text` with `parse`; when that fails, says `json_too_deep` for text nested too
 /// deep, or retries once with escaped lone surrogates replaced; otherwise maps the first error
 /// with `refuse`.
-fn decode_with<T>(
+pub fn decode_with<T>(
     text: &str,
     parse: impl Fn(&str) -> Result<T, serde_json::Error>,
     refuse: impl Fn(&serde_json::Error, &str) -> ApiError,
@@ -630,28 +639,21 @@ fn members(text: &str) -> Option<Top<'_>> {
     }
 }
 
-/// Decodes a carrier's typed envelope from the members [`classify`] read, holding back the
-/// member `hidden` (an HTTP event's body), which is returned as text: borrowed from the event
-/// when it has no escapes, unescaped once when it has. So the event is not read a second time
-/// and the body is neither skimmed again nor copied twice. Where the members might not give
-/// exactly what decoding the whole text gives (no members, `hidden` repeated or not a string
-/// or null or holding a lone surrogate, a member nested near [`MAX_DEPTH`], a member that does
-/// not decode), the whole text is decoded as before ([`decode`], with its errors and its
-/// repairs) and the envelope itself carries `hidden`.
-pub fn decode_envelope<'a, T: DeserializeOwned>(
-    text: &'a str,
+/// Decodes a view of an event (a type that borrows the fields it reads, see
+/// [`super::http`]) from the members [`classify`] read: only the members named in `fields`
+/// are handed to it, each parsed once from its own text, and the member `hidden` (an HTTP
+/// event's body) is held back and returned as text, borrowed from the event when it has no
+/// escapes, unescaped once when it has. So the event is not read again, the body is neither
+/// skimmed again nor copied twice, and members the view does not read are not parsed at all.
+///
+/// `None` where this might not give exactly what decoding the whole text gives (no members,
+/// `hidden` repeated or not a string or null or holding a lone surrogate, any member nested
+/// near [`MAX_DEPTH`], read or not, a member that does not decode): the caller then checks the
+/// depth of the whole text ([`check_depth`]) and decodes it ([`decode_with`]), which gives the
+/// errors and the repairs.
+pub fn decode_members<'a, T: Deserialize<'a>>(
     members: &Top<'a>,
-    hidden: &str,
-    what: &str,
-) -> Result<(T, Option<Cow<'a, str>>), ApiError> {
-    match from_members(members, hidden) {
-        Some(decoded) => Ok(decoded),
-        None => decode(text, what).map(|envelope| (envelope, None)),
-    }
-}
-
-fn from_members<'a, T: DeserializeOwned>(
-    members: &Top<'a>,
+    fields: &[&str],
     hidden: &str,
 ) -> Option<(T, Option<Cow<'a, str>>)> {
     if !members.is_read() || members.count(hidden) > 1 {
@@ -670,14 +672,69 @@ fn from_members<'a, T: DeserializeOwned>(
     if !rest.clone().all(|(_, raw)| shallow(raw)) {
         return None;
     }
-    // The members besides the body are small (the request context, headers, paths): each is
-    // skimmed once more to hand it to serde as JSON.
-    let rest = rest
-        .map(|(key, raw)| Some((key.as_str(), serde_json::from_str::<&RawValue>(raw).ok()?)))
-        .collect::<Option<Vec<_>>>()?;
-    let map = de::value::MapDeserializer::<_, serde_json::Error>::new(rest.into_iter());
-    let envelope = T::deserialize(map).ok()?;
-    Some((envelope, held))
+    let read = rest.filter(|(key, _)| fields.contains(&key.as_str()));
+    let view = T::deserialize(MemberMap {
+        members: read,
+        value: None,
+    })
+    .ok()?;
+    Some((view, held))
+}
+
+/// The members a view reads, as a map whose values serde_json parses one at a time.
+struct MemberMap<'a, I> {
+    members: I,
+    value: Option<&'a str>,
+}
+
+impl<'de, 'm, I> Deserializer<'de> for MemberMap<'de, I>
+where
+    I: Iterator<Item = &'m (Key<'de>, &'de str)>,
+    'de: 'm,
+{
+    type Error = serde_json::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
+        visitor.visit_map(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+impl<'de, 'm, I> MapAccess<'de> for MemberMap<'de, I>
+where
+    I: Iterator<Item = &'m (Key<'de>, &'de str)>,
+    'de: 'm,
+{
+    type Error = serde_json::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        let Some((key, raw)) = self.members.next() else {
+            return Ok(None);
+        };
+        self.value = Some(raw);
+        seed.deserialize(de::value::StrDeserializer::<serde_json::Error>::new(
+            key.as_str(),
+        ))
+        .map(Some)
+    }
+
+    fn next_value_seed<S: DeserializeSeed<'de>>(
+        &mut self,
+        seed: S,
+    ) -> Result<S::Value, Self::Error> {
+        let raw = self.value.take().unwrap_or("null");
+        let mut de = serde_json::Deserializer::from_str(raw);
+        let value = seed.deserialize(&mut de)?;
+        de.end().map(|()| value)
+    }
 }
 
 /// A request's JSON text, decoded straight into the typed request, with one top-level member

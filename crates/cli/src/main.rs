@@ -19,6 +19,10 @@ use serde::Serialize;
 use plan_index_api::ApiError;
 use plan_index_core::BakedIndex;
 
+// The function's allocator, so the CLI's timings (`search_us`, `compute_us`) match it.
+#[global_allocator]
+static HEAP: plan_index::heap::Allocator = plan_index::heap::Allocator;
+
 /// plan-index: a vector index baked into this binary.
 #[derive(Debug, Parser)]
 #[command(name = "plan-index", version, about)]
