@@ -26,6 +26,8 @@
 //! array of such arrays) returns `None`, and the caller reads the text with serde_json as
 //! before: errors keep their codes and messages.
 
+use crate::json_scan::skip_ws;
+
 /// How far (in `f64` ulps) from an `f32` midpoint `x` must be to decide the rounding: more
 /// than twice the error bound of 3 ulps (module doc).
 pub const MARGIN: u64 = 8;
@@ -216,13 +218,6 @@ pub enum Vectors {
     One(Vec<f32>),
     /// `[[n, ...], ...]`.
     Batch(Vec<Vec<f32>>),
-}
-
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
-        i += 1;
-    }
-    i
 }
 
 /// `[n, ...]` of finite numbers starting at `b[i]`, and the index just past `]`.

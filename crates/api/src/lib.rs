@@ -9,6 +9,7 @@
 pub mod action;
 mod error;
 pub mod json_f32;
+pub mod json_scan;
 pub mod search;
 mod vector_input;
 
@@ -18,7 +19,8 @@ pub use action::{Action, Body, Publishing, Reply, Runtime};
 pub use error::{ApiError, ErrorBody, ErrorFields, with_sources};
 pub use plan_index_core::Code;
 pub use vector_input::{
-    B64Error, Decoded, Element, Rows, Split, VectorB64, VectorInput, f32_rows, split_vector,
+    B64Error, Decoded, Element, Rows, Split, SplitVector, VectorB64, VectorInput, f32_rows,
+    split_vector,
 };
 
 /// Encodes any reply or error body as compact JSON: the one encoder every carrier uses.

@@ -15,7 +15,7 @@ use serde_json::Value;
 use crate::action::Decode;
 use crate::error::ApiError;
 use crate::round1;
-use crate::vector_input::{VectorB64, VectorInput, split_vector};
+use crate::vector_input::{SplitVector, VectorB64, VectorInput, split_vector};
 
 /// A search as JSON callers send it.
 #[derive(Debug, Default, Deserialize)]
@@ -120,15 +120,19 @@ pub struct SearchResponse {
 }
 
 /// Decodes a search request from `body`. A `"vector"` of plain numbers is read straight from
-/// the text by [`crate::json_f32`] (one pass, correctly rounded) and serde_json reads the other
-/// members; when the fast path declines or the rest does not decode, the whole body is decoded
+/// the text by [`crate::json_f32`] (one pass, correctly rounded), a `"vector_b64"` string is
+/// found by memchr and decoded where it lies, and serde_json reads the other members; when the fast path declines or the rest does not decode, the whole body is decoded
 /// as before, so every error is the one serde_json and the visitors give.
 pub fn decode(body: impl Decode) -> Result<SearchRequest, ApiError> {
     if let Some(split) = body.text().and_then(split_vector)
         && let Ok(mut request) = body.decode_text::<SearchRequest>(&split.rest, "search")
         && request.vector.is_none()
+        && request.vector_b64.is_none()
     {
-        request.vector = Some(split.vector);
+        match split.vector {
+            SplitVector::Numbers(v) => request.vector = Some(v),
+            SplitVector::B64(v) => request.vector_b64 = Some(v),
+        }
         return Ok(request);
     }
     body.decode("search")

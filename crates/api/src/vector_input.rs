@@ -15,6 +15,7 @@ use serde_json::Value;
 use plan_index_core::search::{MAX_BATCH, Query, SearchError};
 
 use crate::json_f32::{self, Vectors};
+use crate::json_scan::{skip_ws, string_end};
 
 /// `"vector"` as sent: one vector, a batch of vectors, or something else.
 #[derive(Clone, Debug, PartialEq)]
@@ -389,34 +390,37 @@ pub enum Rows {
 
 /// Little-endian f32 from `bytes`, cut into rows; `at` names the string or file in errors.
 pub fn f32_rows(bytes: &[u8], rows: Rows, at: &str) -> Result<Vec<Vec<f32>>, B64Error> {
-    let (row_bytes, what) = match rows {
-        Rows::Count(n) => (
-            bytes.len().checked_div(n).filter(|_| n > 0).unwrap_or(0),
-            if n == 1 {
-                "one vector".to_string()
-            } else {
-                format!("{n} vectors of equal length")
-            },
-        ),
-        Rows::Dim(dim) => (dim * 4, format!("whole vectors of {dim} floats")),
+    let row_bytes = match rows {
+        Rows::Count(n) => bytes.len().checked_div(n).filter(|_| n > 0).unwrap_or(0),
+        Rows::Dim(dim) => dim * 4,
     };
     let whole =
         row_bytes > 0 && row_bytes.is_multiple_of(4) && bytes.len().is_multiple_of(row_bytes);
     if bytes.is_empty() || !whole {
+        let what = match rows {
+            Rows::Count(1) => "one vector".to_string(),
+            Rows::Count(n) => format!("{n} vectors of equal length"),
+            Rows::Dim(dim) => format!("whole vectors of {dim} floats"),
+        };
         return Err(B64Error::Length {
             at: at.to_string(),
             bytes: bytes.len(),
             what,
         });
     }
-    // All floats in one pass the compiler vectorizes, then one check for NaN and infinity
-    // (the first in row order is the one reported).
+    // All floats in one pass, then one check for NaN and infinity over all of them, both
+    // without an early exit so the compiler vectorizes them; only a vector that has one
+    // looks for the first (in row order, the one reported).
     let floats: Vec<f32> = bytes
         .chunks_exact(4)
         .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
         .collect();
     let per_row = row_bytes / 4;
-    if let Some(i) = floats.iter().position(|x| !x.is_finite()) {
+    let finite = floats.iter().fold(true, |all, x| all & x.is_finite());
+    if let Some(i) = (!finite)
+        .then(|| floats.iter().position(|x| !x.is_finite()))
+        .flatten()
+    {
         return Err(B64Error::NonFinite {
             at: if row_bytes == bytes.len() {
                 at.to_string()
@@ -502,29 +506,34 @@ impl From<B64Error> for crate::ApiError {
     }
 }
 
-/// A request body whose `"vector"` member was read by [`json_f32::vectors`]: the floats, and
-/// the body with `null` in the vector's place, for serde to read the other members from.
+/// A request body whose query member was read here: a `"vector"` by [`json_f32::vectors`],
+/// or a `"vector_b64"` string decoded where it lies; and the body with `null` in its place,
+/// for serde to read the other members from.
 #[derive(Debug)]
 pub struct Split {
     /// The vector or batch.
-    pub vector: VectorInput,
+    pub vector: SplitVector,
     /// The body without the vector's text.
     pub rest: String,
 }
 
-fn skip_ws(b: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
-        i += 1;
-    }
-    i
+/// The query member [`split_vector`] read.
+#[derive(Debug)]
+pub enum SplitVector {
+    /// `"vector"`: finite numbers, one vector or rows.
+    Numbers(VectorInput),
+    /// `"vector_b64"`: one string, decoded.
+    B64(VectorB64),
 }
 
-/// Finds the top-level `"vector"` member of a JSON object and reads it with
-/// [`json_f32::vectors`]; other members' values are stepped over by serde_json (so strings,
-/// escapes and nesting are judged by it). `None` whenever anything is not plain (no object, a
-/// member name with escapes, two `"vector"` members, a vector that is not finite numbers or
-/// rows of them, broken JSON, a `"vector_b64"` member): the caller then decodes the whole
-/// text as before, so errors and their codes do not change.
+/// Finds the top-level `"vector"` or `"vector_b64"` member of a JSON object: numbers are read
+/// with [`json_f32::vectors`], a base64 string is found with [`string_end`] (memchr, not
+/// serde_json's byte loop) and decoded in place; other members' values are stepped over by
+/// serde_json (so strings, escapes and nesting are judged by it). `None` whenever anything is
+/// not plain (no object, a member name with escapes, both members or one twice, a vector that
+/// is not finite numbers or rows of them, a `"vector_b64"` that is not one string without
+/// escapes, broken JSON): the caller then decodes the whole text as before, so errors and their
+/// codes do not change.
 pub fn split_vector(text: &str) -> Option<Split> {
     let b = text.as_bytes();
     let mut i = skip_ws(b, 0);
@@ -550,17 +559,19 @@ pub fn split_vector(text: &str) -> Option<Split> {
             return None;
         }
         i = skip_ws(b, i + 1);
-        // A `"vector_b64"` body has no numbers to read here (and one with both is refused by
-        // the whole decode): stepping over its long string would only be lost time.
-        if key == b"vector_b64" {
-            return None;
-        }
-        if key == b"vector" {
+        if key == b"vector" || key == b"vector_b64" {
             if found.is_some() {
                 return None;
             }
-            let (vectors, end) = json_f32::vectors(b, i)?;
-            found = Some((i, end, vectors));
+            let (vector, end) = if key == b"vector" {
+                let (vectors, end) = json_f32::vectors(b, i)?;
+                (SplitVector::Numbers(VectorInput::Read(vectors)), end)
+            } else {
+                let end = b.get(i).filter(|&&c| c == b'"').and(string_end(b, i))?;
+                let inner = text.get(i + 1..end - 1).filter(|s| !s.contains('\\'))?;
+                (SplitVector::B64(VectorB64::One(decode_b64(inner))), end)
+            };
+            found = Some((i, end, vector));
             i = end;
         } else {
             let mut values =
@@ -575,15 +586,12 @@ pub fn split_vector(text: &str) -> Option<Split> {
             _ => return None,
         }
     }
-    let (start, end, vectors) = found?;
+    let (start, end, vector) = found?;
     let mut rest = String::with_capacity(text.len() - (end - start) + 4);
     rest.push_str(text.get(..start)?);
     rest.push_str("null");
     rest.push_str(text.get(end..)?);
-    Some(Split {
-        vector: VectorInput::Read(vectors),
-        rest,
-    })
+    Some(Split { vector, rest })
 }
 
 #[cfg(test)]

@@ -287,6 +287,28 @@ fn fast_path_gives_the_same_requests_and_errors() {
         r#"{"collection":"c","vect\u006fr":[1]}"#,
         r#"{"collection":"c","vector":[1]"#,
         r#"["vector",[1]]"#,
+        // `vector_b64`, read by the fast path when it is one plain string.
+        r#"{"collection":"c","vector_b64":"AACAPwAAAEA=","k":2}"#,
+        r#"{"vector_b64":"AACAPwAAAEAAAEBAAACAQA==","n":2,"collection":"c"}"#,
+        r#"{"collection":"c","vector_b64":"AACAPwAAAEAAAEBAAACAQA==","n":3}"#,
+        r#"{"collection":"c","vector_b64":"AACAPw\u003d\u003d"}"#,
+        r#"{"collection":"c","vector_b64":"AACAPw\/A"}"#,
+        r#"{"collection":"c","vector_b64":"AACAfw=="}"#,
+        r#"{"collection":"c","vector_b64":"AACA"}"#,
+        r#"{"collection":"c","vector_b64":"not base64!"}"#,
+        r#"{"collection":"c","vector_b64":""}"#,
+        r#"{"collection":"c","vector_b64":"AACAPw==","vector":[1]}"#,
+        r#"{"collection":"c","vector":[1],"vector_b64":"AACAPw=="}"#,
+        r#"{"collection":"c","vector_b64":"AACAPw==","vector_b64":"AACAPw=="}"#,
+        r#"{"collection":"c","vector_b64":["AACAPw==","AAAAQA=="]}"#,
+        r#"{"collection":"c","vector_b64":5}"#,
+        r#"{"collection":"c","vector_b64":null}"#,
+        r#"{"collection":"c","vector_b64":"AACAPw==
+"}"#,
+        r#"{"collection":"c","vector_b64":"AACAPw==","text":"t"}"#,
+        r#"{"collection":"c","vector_b64":"AACAPw==","n":"2"}"#,
+        r#"{"collection":"c","vector_b64":"AACAPw=="} trailing"#,
+        r#"{"collection":"c","vector_b64":"AACAPw=="#,
     ];
     for body in bodies {
         let (fast, plain) = both(body);
@@ -318,6 +340,38 @@ proptest! {
                 prop_assert_eq!(bits(&got), bits(&v));
             }
             other => prop_assert!(false, "{:?}", other),
+        }
+    }
+
+    #[test]
+    fn fast_path_reads_b64_vectors(
+        v in prop::collection::vec(any::<u32>().prop_map(f32::from_bits), 0..40),
+        spaces in 0usize..3,
+    ) {
+        use base64::Engine as _;
+        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        let gap = " ".repeat(spaces);
+        let body = format!(
+            r#"{{"k":2,{gap}"vector_b64"{gap}:{gap}"{encoded}"{gap},"collection":"c"}}"#
+        );
+        // The string is read by the fast path, not left to serde_json.
+        let split = plan_index_api::split_vector(&body);
+        prop_assert!(
+            matches!(split.map(|s| s.vector), Some(plan_index_api::SplitVector::B64(_))),
+            "{}", body
+        );
+        let (fast, plain) = both(&body);
+        prop_assert_eq!(&fast, &plain);
+        if v.iter().all(|x| x.is_finite()) && !v.is_empty() {
+            let request = search::decode(Body::Bytes(body.as_bytes())).expect("decodes");
+            let bits = |xs: &[f32]| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            match request.into_spec().expect("spec").query {
+                search::QueryInput::Engine(plan_index_core::search::Query::Vector(got)) => {
+                    prop_assert_eq!(bits(&got), bits(&v));
+                }
+                other => prop_assert!(false, "{:?}", other),
+            }
         }
     }
 }
