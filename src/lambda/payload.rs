@@ -21,7 +21,7 @@ use std::borrow::Cow;
 
 use plan_index_api::action::{self, Action, Decode, Members};
 pub use plan_index_api::json_scan::string;
-use plan_index_api::json_scan::{skip_ws, string_end};
+use plan_index_api::json_scan::{brackets, skip_ws, string_end};
 use plan_index_api::{ApiError, Code};
 use serde::Deserialize;
 use serde::de::{
@@ -598,7 +598,7 @@ pub fn decode_members<'a, T: Deserialize<'a>>(
     // serde_json's depth limit counts from the event's top, so a member decoded alone may nest
     // one level deeper than it could in the event: any member that might be that deep (as
     // many brackets as the limit, counted without parsing) is left to the whole decode.
-    let shallow = |raw: &str| raw.bytes().filter(|&b| b == b'[' || b == b'{').count() < MAX_DEPTH;
+    let shallow = |raw: &str| brackets(raw) < MAX_DEPTH;
     let rest = members.0.iter().filter(|(key, _)| key.as_str() != hidden);
     if !rest.clone().all(|(_, raw)| shallow(raw)) {
         return None;

@@ -7,6 +7,13 @@
 
 use std::borrow::Cow;
 
+/// How many `[` and `{` bytes `text` holds (inside strings too): an upper bound on how deep
+/// it nests, found with memchr (brackets are rare in most JSON, so this costs about one
+/// vector scan).
+pub fn brackets(text: &str) -> usize {
+    memchr::memchr2_iter(b'[', b'{', text.as_bytes()).count()
+}
+
 /// The index of the first byte at or after `i` that is not JSON whitespace.
 #[inline]
 pub fn skip_ws(b: &[u8], mut i: usize) -> usize {
