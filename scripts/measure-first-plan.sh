@@ -5,18 +5,22 @@
 # concurrency one (interleaved); each process answers `health` (its `primed_us`), then the same
 # 16-week marathon plan six times. Prints, per kind, the first plan's `compute_us` and the
 # median of the warm ones (plans 2-6), min/median/max over the rounds.
-# Usage: scripts/measure-first-plan.sh [N]
+# Usage: scripts/measure-first-plan.sh [N] [binary]   (binary default: the release build,
+# target/release/plan-index-lambda, built first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
-cargo build --release --bin plan-index-lambda >&2
-python3 - "${1:-9}" <<'PY'
+binary="${2:-target/release/plan-index-lambda}"
+if [ -z "${2:-}" ]; then
+    cargo build --release --bin plan-index-lambda >&2
+fi
+python3 - "${1:-9}" "$binary" <<'PY'
 import statistics, sys, time
 
 sys.path.insert(0, "scripts")
 from emulator import Emulator
 
-rounds = int(sys.argv[1])
+rounds, binary = int(sys.argv[1]), sys.argv[2]
 plan = {"action": "plan", "race": "marathon", "weeks": 16, "level": "intermediate"}
 kinds = {"on-demand": "on-demand", "provisioned": "provisioned-concurrency"}
 seen = {kind: [] for kind in kinds}
@@ -24,7 +28,7 @@ with Emulator() as emu:
     for _ in range(rounds):
         for kind, init in kinds.items():
             env = emu.function_env(log="warn", AWS_LAMBDA_INITIALIZATION_TYPE=init)
-            emu.spawn(["taskset", "-c", "1", "target/release/plan-index-lambda"], env=env,
+            emu.spawn(["taskset", "-c", "1", binary], env=env,
                       keep_logs=False)
             for _ in range(300):
                 try:

@@ -36,7 +36,7 @@ fn index_made_by(model: &str) -> (tempfile::TempDir, BakedIndex) {
     (dir, index)
 }
 
-fn text_search(index: &BakedIndex, text: &str) -> Result<SearchResponse, ApiError> {
+fn text_search<'a>(index: &'a BakedIndex, text: &str) -> Result<SearchResponse<'a>, ApiError> {
     let request = SearchSpec {
         collection: "docs".into(),
         query: QueryInput::Text(text.into()),

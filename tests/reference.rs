@@ -93,7 +93,13 @@ fn like_returns_the_item_first_with_score_one() {
         "{}",
         results[0].score
     );
-    assert_eq!(results[0].metadata["philosophy_id"], "daniels");
+    assert_eq!(
+        results[0]
+            .metadata
+            .get("philosophy_id")
+            .and_then(|v| v.as_str()),
+        Some("daniels")
+    );
 }
 
 #[test]

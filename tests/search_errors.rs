@@ -5,7 +5,13 @@ use plan_index_api::search::{self, SearchRequest, SearchResponse};
 use plan_index_core::BakedIndex;
 use serde_json::{Value, json};
 
-fn index() -> BakedIndex {
+/// The test collection, built once (results borrow from it).
+fn index() -> &'static BakedIndex {
+    static INDEX: std::sync::OnceLock<BakedIndex> = std::sync::OnceLock::new();
+    INDEX.get_or_init(build)
+}
+
+fn build() -> BakedIndex {
     let dir = tempfile::tempdir().expect("tempdir");
     let items = json!([
         {"id": "a", "embedding": [1.0, 0.0, 0.0], "metadata": {"kind": "x", "tags": ["t1", "t2"], "n": 2}},
@@ -16,9 +22,9 @@ fn index() -> BakedIndex {
     plan_index_testkit::open_dir(dir.path()).expect("valid")
 }
 
-fn run(body: Value) -> Result<SearchResponse, ApiError> {
+fn run(body: Value) -> Result<SearchResponse<'static>, ApiError> {
     let request: SearchRequest = serde_json::from_value(body).expect("request shape");
-    search::run(&index(), request.into_spec()?)
+    search::run(index(), request.into_spec()?)
 }
 
 fn code(body: Value) -> &'static str {
@@ -102,7 +108,7 @@ fn unknown_collection_lists_the_known_ones() {
 
 #[test]
 fn filters_match_strings_lists_and_numbers() {
-    let ids = |filter: Value| -> Vec<String> {
+    let ids = |filter: Value| -> Vec<&str> {
         run(json!({"collection": "things", "vector": [1, 1, 1], "where": filter}))
             .expect("search")
             .results
@@ -135,4 +141,48 @@ fn batch_gives_one_list_per_query_and_min_score_cuts() {
         .map(|r| r.id)
         .collect();
     assert_eq!(ids, ["a"]);
+}
+
+/// A result is encoded straight from the blob (metadata and payload borrowed): the same JSON as
+/// the owned values it replaced (`metadata_json`, `payload_json`), for every item of the
+/// default index and of the small collection above (lists, numbers, empty lists).
+#[test]
+fn borrowed_results_encode_as_owned_values() {
+    fn text<T: serde::Serialize>(value: &T) -> String {
+        serde_json::to_string(value).expect("encodes")
+    }
+    let baked = plan_index::baked().expect("default index");
+    for index in [baked, index()] {
+        for name in index.collection_names() {
+            let collection = index.collection(name).expect("intact").expect("listed");
+            for row in 0..collection.len() {
+                let hit = plan_index_core::Hit { row, score: 0.5 };
+                let borrowed = search::result(&collection, hit);
+                let item = collection.item(row);
+                let owned = json!({
+                    "id": item.id,
+                    "score": 0.5,
+                    "metadata": item.metadata_json(),
+                    "text": item.text,
+                    "payload": item.payload_json(),
+                });
+                let mut owned = owned.as_object().expect("object").clone();
+                owned.retain(|_, v| !v.is_null());
+                let encoded = serde_json::to_string(&borrowed).expect("encodes");
+                let decoded: Value = serde_json::from_str(&encoded).expect("JSON");
+                assert_eq!(decoded, Value::Object(owned), "{name} row {row}");
+                // Byte for byte where order could differ: metadata keys, payload members.
+                assert_eq!(
+                    text(&borrowed.metadata),
+                    text(&item.metadata_json()),
+                    "{name} row {row}"
+                );
+                assert_eq!(
+                    text(&borrowed.payload),
+                    text(&item.payload_json()),
+                    "{name} row {row}"
+                );
+            }
+        }
+    }
 }

@@ -125,7 +125,7 @@ pub enum Reply<'a> {
     /// Collections.
     Collections(Collections<'a>),
     /// Search results.
-    Search(SearchResponse),
+    Search(SearchResponse<'a>),
     /// A plan.
     Plan(Box<Plan>),
     /// The OpenAPI contract, as built from `openapi.yaml`.

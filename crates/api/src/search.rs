@@ -7,10 +7,11 @@
 use std::time::Instant;
 
 use plan_index_core::search::{self, DEFAULT_K, Filter, Hit, Query, Search, SearchError};
-use plan_index_core::{BakedIndex, Collection};
+use plan_index_core::{BakedIndex, Collection, Metadata};
 use plan_index_embed::{EmbeddedBy, embed_query};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::action::Decode;
 use crate::error::ApiError;
@@ -73,43 +74,46 @@ pub struct SearchSpec {
     pub min_score: Option<f32>,
 }
 
-/// A result as returned to callers.
-#[derive(Clone, Debug, Serialize)]
-pub struct SearchResult {
+/// A result as returned to callers, borrowed from the index: nothing is copied out of the
+/// blob to build it, and it is encoded straight from there (a copied result, its metadata as a
+/// `serde_json::Map` of `Value`s, cost more to build than the scan of 100 x 1536 rows it came
+/// from).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SearchResult<'a> {
     /// Item id.
-    pub id: String,
+    pub id: &'a str,
     /// Similarity; higher is better.
     pub score: f32,
-    /// The item's metadata.
-    pub metadata: serde_json::Map<String, Value>,
+    /// The item's metadata (a JSON object, keys sorted).
+    pub metadata: Metadata<'a>,
     /// The embedded text, when stored.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// The item's payload, when stored.
+    pub text: Option<&'a str>,
+    /// The item's payload, when stored: its JSON text as baked (compact, validated).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payload: Option<Value>,
+    pub payload: Option<&'a RawValue>,
 }
 
 /// One query's results in a batch.
 #[derive(Clone, Debug, Serialize)]
-pub struct QueryResults {
+pub struct QueryResults<'a> {
     /// Ranked results.
-    pub results: Vec<SearchResult>,
+    pub results: Vec<SearchResult<'a>>,
 }
 
 /// The answer to a search.
 #[derive(Clone, Debug, Serialize)]
-pub struct SearchResponse {
+pub struct SearchResponse<'a> {
     /// Collection searched.
     pub collection: String,
     /// Results asked for per query.
     pub k: usize,
     /// Ranked results (single query).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub results: Option<Vec<SearchResult>>,
+    pub results: Option<Vec<SearchResult<'a>>>,
     /// One result list per query (batch).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub queries: Option<Vec<QueryResults>>,
+    pub queries: Option<Vec<QueryResults<'a>>>,
     /// For text queries: whether the vector was baked or computed by the model.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded: Option<EmbeddedBy>,
@@ -232,7 +236,7 @@ fn filter_from_json(key: String, value: Value) -> Result<Filter, SearchError> {
 }
 
 /// Answers a search: resolves a text query once, ranks, and builds the results.
-pub fn run(index: &BakedIndex, spec: SearchSpec) -> Result<SearchResponse, ApiError> {
+pub fn run(index: &BakedIndex, spec: SearchSpec) -> Result<SearchResponse<'_>, ApiError> {
     let started = Instant::now();
     let batch = matches!(spec.query, QueryInput::Engine(Query::Batch(_)));
     let (query, embedded) = match spec.query {
@@ -279,14 +283,15 @@ pub fn run(index: &BakedIndex, spec: SearchSpec) -> Result<SearchResponse, ApiEr
 }
 
 /// A hit with its item's id, metadata, text and payload.
-pub fn result(collection: &Collection<'_>, hit: Hit) -> SearchResult {
+pub fn result<'a>(collection: &Collection<'a>, hit: Hit) -> SearchResult<'a> {
     let item = collection.item(hit.row);
     SearchResult {
-        id: item.id.to_string(),
+        id: item.id,
         score: hit.score,
-        metadata: item.metadata_json(),
-        text: item.text.map(str::to_string),
-        payload: item.payload_json(),
+        metadata: item.metadata,
+        text: item.text,
+        // Baked as `Value::to_string` of a JSON value, so always JSON; the skim only borrows.
+        payload: item.payload.and_then(|p| serde_json::from_str(p).ok()),
     }
 }
 

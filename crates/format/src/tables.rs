@@ -688,6 +688,34 @@ impl<'a> Metadata<'a> {
     }
 }
 
+/// A JSON object, written straight from the blob (the same bytes as [`Item::metadata_json`]
+/// encoded: entries sorted by key, as they are stored).
+impl serde::Serialize for Metadata<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.len()))?;
+        for (key, value) in self.iter() {
+            map.serialize_entry(key, &value)?;
+        }
+        map.end()
+    }
+}
+
+/// The value as JSON (as [`MetaRef::to_json`] encodes it: a non-finite float, which baking
+/// refuses anyway, would be `null`).
+impl serde::Serialize for MetaRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            MetaRef::Str(s) => serializer.serialize_str(s),
+            MetaRef::Int(i) => serializer.serialize_i64(*i),
+            MetaRef::Float(x) if x.is_finite() => serializer.serialize_f64(*x),
+            MetaRef::Float(_) => serializer.serialize_unit(),
+            MetaRef::Bool(b) => serializer.serialize_bool(*b),
+            MetaRef::List(items) => serializer.collect_seq(items.iter()),
+        }
+    }
+}
+
 /// A metadata value borrowed from the blob.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum MetaRef<'a> {
