@@ -10,6 +10,13 @@
 //! `malloc_consolidate` on every block of 1 KiB or more after small frees). mimalloc's
 //! per-thread free lists take ~2 us off that 30 us request (`benches/handler.rs`).
 //!
+//! Without transparent huge pages (mimalloc's `no_thp` build feature): by default mimalloc
+//! asks the kernel for huge pages on its arenas (`MADV_HUGEPAGE`), and where the kernel honours
+//! that on request (`madvise`, as on the build VM) a fault may compact memory to find 2 MiB: the
+//! first text search of a process (the model's tensors) took 354-412 ms instead of 164-197 ms
+//! with glibc, and the peak RSS of the campaign (scripts/campaign.py) rose from 197 to 218 MB.
+//! Without: 143-167 ms and 202 MB.
+//!
 //! Why [`keep`]: an allocator that gives memory back between requests makes the next request
 //! touch fresh pages, and a page fault is dear under virtualisation (3-10 us each on this
 //! project's build VMs, against well under a microsecond on bare metal: a warm batch of 300
