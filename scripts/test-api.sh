@@ -69,8 +69,17 @@ with Emulator() as emu, FunctionUrlProxy(emu) as proxy, tempfile.TemporaryDirect
             sys.exit("error: the function did not answer GET /health through the emulator:\n"
                      + "".join(emu.logs[-20:]))
         time.sleep(0.2)
-    # The spec the function serves is the one tested (and it must equal openapi.yaml).
-    status, served = emu.request("GET", "/lambda-url/_/openapi.json")
+    # The spec the function serves is the one tested (and it must equal openapi.yaml). The
+    # emulator answers a request now and then with its own 500 (the proxy below sends those
+    # again); this fetch is tried a few times too, and refused unless it is the document.
+    for attempt in range(5):
+        status, served = emu.request("GET", "/lambda-url/_/openapi.json")
+        if status == 200 and served.lstrip().startswith("{") and '"openapi"' in served:
+            break
+        print(f"GET /openapi.json: {status} {served[:200]!r}; trying again", flush=True)
+        time.sleep(1)
+    else:
+        sys.exit("error: the function did not serve its OpenAPI document through the emulator")
     spec = os.path.join(out, "openapi.json")
     with open(spec, "w") as f:
         f.write(served)
