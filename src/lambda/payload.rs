@@ -523,9 +523,9 @@ pub fn decode<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, ApiError
     )
 }
 
-/// The members of the JSON object `text`, its string values stepped over by [`string_end`](plan_index_api::json_scan::string_end) and
-/// the others by serde_json; `None` for anything not plain (a member name with escapes, text
-/// after the object, anything serde_json might judge otherwise), which [`classify`] then
+/// The members of the JSON object `text`, its string values stepped over by [`string_end`]
+/// and the others by serde_json; `None` for anything not plain (a member name with escapes,
+/// text after the object, anything serde_json might judge otherwise), which [`classify`] then
 /// reads with serde_json, so what is accepted and every error stay serde_json's.
 fn members(text: &str) -> Option<Top<'_>> {
     let b = text.as_bytes();
