@@ -286,9 +286,9 @@ impl<'a> EventView<'a> {
     }
 }
 
-/// Reads the HTTP event's [`EventView`], then routes it. An envelope that does not decode (a
-/// body that is not a string, a method that is not a token) is an `invalid_event`, answered in
-/// the same format. The view comes from the `members` [`payload::classify`] read, with the
+/// Reads the fields of the HTTP event the router uses (a borrowed view, `EventView`), then
+/// routes it. An envelope that does not decode (a body that is not a string, a method that is
+/// not a token) is an `invalid_event`, answered in the same format. The view comes from the `members` [`payload::classify`] read, with the
 /// body held back as text (borrowed from the event unless it has escapes): see
 /// [`payload::decode_members`]; where that declines, from the whole text.
 pub fn request<'a>(

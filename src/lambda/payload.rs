@@ -165,7 +165,7 @@ struct RequestShape<'a> {
 
 /// An event, classified: its source, for a direct invocation the action it names, and the
 /// top-level members it was classified from (so the carrier's envelope is decoded from them
-/// without reading the event again, see [`decode_envelope`]).
+/// without reading the event again, see [`decode_members`]).
 #[derive(Debug)]
 pub struct Event<'a> {
     /// Which trigger sent it.
@@ -195,8 +195,8 @@ fn skim<'a, T: Deserialize<'a>>(raw: &'a str) -> Option<T> {
 /// The top-level members of a JSON object, read in one skim: each name (borrowed unless it has
 /// escapes) and its value's raw JSON text. Values are stepped over the way serde_json skims
 /// (no depth limit, escapes not judged), so reading them costs one pass over the event, which
-/// then serves both [`classify`] and the carrier's envelope ([`decode_envelope`]). String
-/// values, such as an HTTP body that holds a whole request, are stepped over by [`members`]
+/// then serves both [`classify`] and the carrier's envelope ([`decode_members`]). String
+/// values, such as an HTTP body that holds a whole request, are stepped over by `members`
 /// with memchr rather than byte by byte.
 #[derive(Debug, Default)]
 pub struct Top<'a>(Vec<(Key<'a>, &'a str)>);
