@@ -32,7 +32,8 @@ fn request(bytes: usize) -> f32 {
 fn faults_after_collect() -> i64 {
     const BYTES: usize = 4 << 20;
     request(BYTES);
-    std::thread::sleep(Duration::from_millis(50));
+    // Longer than the delay before mimalloc purges (10 ms, 100 ms for whole arena blocks).
+    std::thread::sleep(Duration::from_millis(150));
     // SAFETY: `mi_collect` only walks mimalloc's own structures; any thread may call it.
     unsafe { libmimalloc_sys::mi_collect(true) };
     let before = minor_faults();
