@@ -118,18 +118,6 @@ struct EventView<'a> {
     body: Option<Cow<'a, str>>,
 }
 
-/// The members [`EventView`] reads besides the body.
-const VIEW_FIELDS: &[&str] = &[
-    "httpMethod",
-    "path",
-    "rawPath",
-    "requestContext",
-    "pathParameters",
-    "headers",
-    "multiValueHeaders",
-    "isBase64Encoded",
-];
-
 #[derive(Debug, Default, Deserialize)]
 struct ContextView<'a> {
     #[serde(borrow, default)]
@@ -210,33 +198,6 @@ impl<'de> Deserialize<'de> for Values<'de> {
     }
 }
 
-impl EventView<'_> {
-    /// The view with every string owned (a view of a repaired copy of the event).
-    fn into_owned(self) -> EventView<'static> {
-        let own = |s: Option<Cow<'_, str>>| s.map(|s| Cow::Owned(s.into_owned()));
-        EventView {
-            http_method: own(self.http_method),
-            path: own(self.path),
-            raw_path: own(self.raw_path),
-            request_context: self.request_context.map(|c| ContextView {
-                stage: own(c.stage),
-                path: own(c.path),
-                http: c.http.map(|h| HttpView {
-                    method: own(h.method),
-                    path: own(h.path),
-                }),
-            }),
-            path_parameters: self.path_parameters.map(|p| ProxyView {
-                proxy: own(p.proxy),
-            }),
-            headers: self.headers,
-            multi_value_headers: self.multi_value_headers,
-            is_base64_encoded: self.is_base64_encoded,
-            body: own(self.body),
-        }
-    }
-}
-
 /// Whether `method` is an HTTP token (RFC 9110 `tchar`s), as `http::Method` requires.
 fn is_token(method: &str) -> bool {
     !method.is_empty()
@@ -296,7 +257,7 @@ pub fn request<'a>(
     members: &payload::Top<'a>,
     format: Format,
 ) -> Result<HttpRequest<'a>, ApiError> {
-    let view = match payload::decode_members::<EventView<'a>>(members, VIEW_FIELDS, "body") {
+    let view = match payload::decode_members::<EventView<'a>>(members, "body") {
         Some((mut view, body)) => {
             view.body = body;
             view
@@ -313,9 +274,15 @@ fn whole(text: &str) -> Result<EventView<'_>, ApiError> {
     payload::check_depth(text)?;
     match serde_json::from_str::<EventView<'_>>(text) {
         Ok(view) => Ok(view),
+        // The repaired copy does not outlive this call: read it through serde_json's reader,
+        // which hands out no borrowed strings, so the view owns them.
         Err(_) => payload::decode_with(
             text,
-            |t: &str| serde_json::from_str::<EventView<'_>>(t).map(EventView::into_owned),
+            |t: &str| {
+                let mut de = serde_json::Deserializer::from_reader(t.as_bytes());
+                let view = EventView::<'static>::deserialize(&mut de)?;
+                de.end().map(|()| view)
+            },
             |e, _| {
                 ApiError::new(
                     Code::InvalidEvent,

@@ -571,8 +571,8 @@ fn members(text: &str) -> Option<Top<'_>> {
 }
 
 /// Decodes a view of an event (a type that borrows the fields it reads, see
-/// [`super::http`]) from the members [`classify`] read: only the members named in `fields`
-/// are handed to it, each parsed once from its own text, and the member `hidden` (an HTTP
+/// [`super::http`]) from the members [`classify`] read: only the members the view's fields
+/// name are handed to it, each parsed once from its own text, and the member `hidden` (an HTTP
 /// event's body) is held back and returned as text, borrowed from the event when it has no
 /// escapes, unescaped once when it has. So the event is not read again, the body is neither
 /// skimmed again nor copied twice, and members the view does not read are not parsed at all.
@@ -584,7 +584,6 @@ fn members(text: &str) -> Option<Top<'_>> {
 /// errors and the repairs.
 pub fn decode_members<'a, T: Deserialize<'a>>(
     members: &Top<'a>,
-    fields: &[&str],
     hidden: &str,
 ) -> Option<(T, Option<Cow<'a, str>>)> {
     if !members.is_read() || members.count(hidden) > 1 {
@@ -599,44 +598,73 @@ pub fn decode_members<'a, T: Deserialize<'a>>(
     // one level deeper than it could in the event: any member that might be that deep (as
     // many brackets as the limit, counted without parsing) is left to the whole decode.
     let shallow = |raw: &str| brackets(raw) < MAX_DEPTH;
-    let rest = members.0.iter().filter(|(key, _)| key.as_str() != hidden);
-    if !rest.clone().all(|(_, raw)| shallow(raw)) {
+    if !members
+        .0
+        .iter()
+        .all(|(key, raw)| key.as_str() == hidden || shallow(raw))
+    {
         return None;
     }
-    let read = rest.filter(|(key, _)| fields.contains(&key.as_str()));
-    let view = T::deserialize(MemberMap {
-        members: read,
-        value: None,
-    })
-    .ok()?;
+    let view = T::deserialize(MemberMap { members, hidden }).ok()?;
     Some((view, held))
 }
 
-/// The members a view reads, as a map whose values serde_json parses one at a time.
-struct MemberMap<'a, I> {
-    members: I,
-    value: Option<&'a str>,
+/// The members of an event but `hidden`, as a map whose values serde_json parses one at a
+/// time. A struct is handed only the members it names (the field list serde's derive passes
+/// to `deserialize_struct`), so members it would ignore are not parsed again.
+struct MemberMap<'m, 'a> {
+    members: &'m Top<'a>,
+    hidden: &'m str,
 }
 
-impl<'de, 'm, I> Deserializer<'de> for MemberMap<'de, I>
-where
-    I: Iterator<Item = &'m (Key<'de>, &'de str)>,
-    'de: 'm,
-{
+impl<'de> MemberMap<'_, 'de> {
+    fn visit<V: Visitor<'de>>(
+        self,
+        visitor: V,
+        read: impl Fn(&str) -> bool,
+    ) -> Result<V::Value, serde_json::Error> {
+        let hidden = self.hidden;
+        visitor.visit_map(MemberValues {
+            members: self
+                .members
+                .0
+                .iter()
+                .filter(|(key, _)| key.as_str() != hidden && read(key.as_str())),
+            value: None,
+        })
+    }
+}
+
+impl<'de> Deserializer<'de> for MemberMap<'_, 'de> {
     type Error = serde_json::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
-        visitor.visit_map(self)
+        self.visit(visitor, |_| true)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.visit(visitor, |key| fields.contains(&key))
     }
 
     serde::forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        option unit unit_struct newtype_struct seq tuple tuple_struct map enum
         identifier ignored_any
     }
 }
 
-impl<'de, 'm, I> MapAccess<'de> for MemberMap<'de, I>
+/// [`MemberMap`]'s entries: each value parsed from its own text when it is asked for.
+struct MemberValues<'a, I> {
+    members: I,
+    value: Option<&'a str>,
+}
+
+impl<'de, 'm, I> MapAccess<'de> for MemberValues<'de, I>
 where
     I: Iterator<Item = &'m (Key<'de>, &'de str)>,
     'de: 'm,
