@@ -324,6 +324,20 @@ fn fast_path_gives_the_same_requests_and_errors() {
     assert_eq!(fast, plain);
 }
 
+fn bits(xs: &[f32]) -> Vec<u32> {
+    xs.iter().map(|x| x.to_bits()).collect()
+}
+
+/// The bits of the one query vector the fast path decodes from `body` (a panic when it decodes
+/// to anything else).
+fn vector_bits(body: &str) -> Vec<u32> {
+    let request = search::decode(Body::Bytes(body.as_bytes())).expect("decodes");
+    match request.into_spec().expect("spec").query {
+        search::QueryInput::Engine(plan_index_core::search::Query::Vector(got)) => bits(&got),
+        other => panic!("{body} decoded to {other:?}, not one vector"),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -333,14 +347,7 @@ proptest! {
         let body = format!(r#"{{"collection":"c","vector":[{}],"k":2}}"#, printed.join(","));
         let (fast, plain) = both(&body);
         prop_assert_eq!(&fast, &plain);
-        let request = search::decode(Body::Bytes(body.as_bytes())).expect("decodes");
-        let bits = |xs: &[f32]| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-        match request.into_spec().expect("spec").query {
-            search::QueryInput::Engine(plan_index_core::search::Query::Vector(got)) => {
-                prop_assert_eq!(bits(&got), bits(&v));
-            }
-            other => prop_assert!(false, "{:?}", other),
-        }
+        prop_assert_eq!(vector_bits(&body), bits(&v));
     }
 
     #[test]
@@ -364,14 +371,7 @@ proptest! {
         let (fast, plain) = both(&body);
         prop_assert_eq!(&fast, &plain);
         if v.iter().all(|x| x.is_finite()) && !v.is_empty() {
-            let request = search::decode(Body::Bytes(body.as_bytes())).expect("decodes");
-            let bits = |xs: &[f32]| xs.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
-            match request.into_spec().expect("spec").query {
-                search::QueryInput::Engine(plan_index_core::search::Query::Vector(got)) => {
-                    prop_assert_eq!(bits(&got), bits(&v));
-                }
-                other => prop_assert!(false, "{:?}", other),
-            }
+            prop_assert_eq!(vector_bits(&body), bits(&v));
         }
     }
 }

@@ -727,19 +727,19 @@ pub fn exact_top_k_batch(
         .iter()
         .zip(&approx)
         .map(|(query, approx)| {
-            let mut keep: Vec<u32> = candidates(approx, k, min_score)
-                .into_iter()
-                .map(|at| ids[at as usize])
-                .collect();
+            // The rows (of `ids`) whose bounds in `approx` cannot rule them out.
+            let kept = |approx: &[(f64, f64)], ids: &[u32]| -> Vec<u32> {
+                candidates(approx, k, min_score)
+                    .into_iter()
+                    .map(|at| ids[at as usize])
+                    .collect()
+            };
+            let mut keep = kept(approx, ids);
             if matches!(compact, CompactRef::I8(_))
                 && keep.len() > REFINE_ABOVE * k.max(1)
                 && keep.len() >= REFINE_FROM
             {
-                let fine = approximate_fine(kernel, compact, query, &keep);
-                keep = candidates(&fine, k, min_score)
-                    .into_iter()
-                    .map(|at| keep[at as usize])
-                    .collect();
+                keep = kept(&approximate_fine(kernel, compact, query, &keep), &keep);
             }
             verify(&keep)?;
             let rows = Rows {
