@@ -144,8 +144,9 @@ fn batch_gives_one_list_per_query_and_min_score_cuts() {
 }
 
 /// A result is encoded straight from the blob (metadata and payload borrowed): the same JSON as
-/// the owned values it replaced (`metadata_json`, `payload_json`), for every item of the
-/// default index and of the small collection above (lists, numbers, empty lists).
+/// the owned values it replaced (each metadata value as a `MetaValue`, `payload_json`), for
+/// every item of the default index and of the small collection above (lists, numbers, empty
+/// lists).
 #[test]
 fn borrowed_results_encode_as_owned_values() {
     fn text<T: serde::Serialize>(value: &T) -> String {
@@ -159,10 +160,17 @@ fn borrowed_results_encode_as_owned_values() {
                 let hit = plan_index_core::Hit { row, score: 0.5 };
                 let borrowed = search::result(&collection, hit);
                 let item = collection.item(row);
+                // The metadata as owned values, encoded by their own rule (`MetaValue`).
+                let metadata: serde_json::Map<String, Value> = item
+                    .metadata
+                    .to_owned_map()
+                    .into_iter()
+                    .map(|(key, value)| (key, value.to_json()))
+                    .collect();
                 let owned = json!({
                     "id": item.id,
                     "score": 0.5,
-                    "metadata": item.metadata_json(),
+                    "metadata": metadata,
                     "text": item.text,
                     "payload": item.payload_json(),
                 });
@@ -174,7 +182,7 @@ fn borrowed_results_encode_as_owned_values() {
                 // Byte for byte where order could differ: metadata keys, payload members.
                 assert_eq!(
                     text(&borrowed.metadata),
-                    text(&item.metadata_json()),
+                    text(&metadata),
                     "{name} row {row}"
                 );
                 assert_eq!(

@@ -744,9 +744,9 @@ impl<'a> MetaRef<'a> {
         }
     }
 
-    /// The value as JSON, for responses.
+    /// The value as JSON, for responses (its `Serialize`, the one encoding of a stored value).
     pub fn to_json(&self) -> serde_json::Value {
-        self.to_owned_value().to_json()
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 
     /// The value, owned.
