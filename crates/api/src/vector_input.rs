@@ -15,7 +15,7 @@ use serde_json::Value;
 use plan_index_core::search::{MAX_BATCH, Query, SearchError};
 
 use crate::json_f32::{self, Vectors};
-use crate::json_scan::{skip_ws, string_end};
+use crate::json_scan::{plain_string, skip_ws};
 
 /// `"vector"` as sent: one vector, a batch of vectors, or something else.
 #[derive(Clone, Debug, PartialEq)]
@@ -527,7 +527,7 @@ pub enum SplitVector {
 }
 
 /// Finds the top-level `"vector"` or `"vector_b64"` member of a JSON object: numbers are read
-/// with [`json_f32::vectors`], a base64 string is found with [`string_end`] (memchr, not
+/// with [`json_f32::vectors`], a base64 string is found with [`plain_string`] (memchr, not
 /// serde_json's byte loop) and decoded in place; other members' values are stepped over by
 /// serde_json (so strings, escapes and nesting are judged by it). `None` whenever anything is
 /// not plain (no object, a member name with escapes, both members or one twice, a vector that
@@ -567,9 +567,11 @@ pub fn split_vector(text: &str) -> Option<Split> {
                 let (vectors, end) = json_f32::vectors(b, i)?;
                 (SplitVector::Numbers(VectorInput::Read(vectors)), end)
             } else {
-                let end = b.get(i).filter(|&&c| c == b'"').and(string_end(b, i))?;
-                let inner = text.get(i + 1..end - 1).filter(|s| !s.contains('\\'))?;
-                (SplitVector::B64(VectorB64::One(decode_b64(inner))), end)
+                let inner = plain_string(text, i)?;
+                (
+                    SplitVector::B64(VectorB64::One(decode_b64(inner))),
+                    i + inner.len() + 2,
+                )
             };
             found = Some((i, end, vector));
             i = end;
