@@ -125,8 +125,9 @@ pub struct SearchResponse<'a> {
 
 /// Decodes a search request from `body`. A `"vector"` of plain numbers is read straight from
 /// the text by [`crate::json_f32`] (one pass, correctly rounded), a `"vector_b64"` string is
-/// found by memchr and decoded where it lies, and serde_json reads the other members; when the fast path declines or the rest does not decode, the whole body is decoded
-/// as before, so every error is the one serde_json and the visitors give.
+/// found by memchr and decoded where it lies, and serde_json reads the other members; when the
+/// fast path declines or the rest does not decode, the whole body is decoded as before, so
+/// every error is the one serde_json and the visitors give.
 pub fn decode(body: impl Decode) -> Result<SearchRequest, ApiError> {
     if let Some(split) = body.text().and_then(split_vector)
         && let Ok(mut request) = body.decode_text::<SearchRequest>(&split.rest, "search")
