@@ -38,31 +38,36 @@ fn array(items: impl Iterator<Item = String>) -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let query = floats(7, DIM);
-    let texts = [
-        (
-            "python_f64_repr",
-            array(query.iter().map(|&x| python_repr(f64::from(x)))),
-        ),
-        (
-            "shortest_f32",
-            array(query.iter().map(|x| format!("{x:?}"))),
-        ),
+    let queries: Vec<Vec<f32>> = (0..plan_index_testkit::VARIANTS)
+        .map(|v| floats(7 + v, DIM))
+        .collect();
+    let formats: [(&str, fn(&f32) -> String); 2] = [
+        ("python_f64_repr", |&x| python_repr(f64::from(x))),
+        ("shortest_f32", |x| format!("{x:?}")),
     ];
-    for (name, text) in &texts {
-        let ours = json_f32::vectors(text.as_bytes(), 0).expect("parses");
-        let serde: Vec<f32> = serde_json::from_str(text).expect("serde");
-        assert_eq!(ours.0, json_f32::Vectors::One(serde), "same floats");
+    for (name, format) in formats {
+        let texts: Vec<String> = queries
+            .iter()
+            .map(|query| array(query.iter().map(format)))
+            .collect();
+        for text in &texts {
+            let ours = json_f32::vectors(text.as_bytes(), 0).expect("parses");
+            let serde: Vec<f32> = serde_json::from_str(text).expect("serde");
+            assert_eq!(ours.0, json_f32::Vectors::One(serde), "same floats");
+        }
         let mut group = c.benchmark_group(format!("parse_1536_{name}"));
+        let mut next = plan_index_testkit::cycle(&texts);
         group.bench_function("json_f32", |b| {
-            b.iter(|| black_box(json_f32::vectors(black_box(text.as_bytes()), 0)))
+            b.iter(|| black_box(json_f32::vectors(black_box(next().as_bytes()), 0)))
         });
+        let mut next = plan_index_testkit::cycle(&texts);
         group.bench_function("serde_json_vec_f32", |b| {
-            b.iter(|| black_box(serde_json::from_str::<Vec<f32>>(black_box(text)).ok()))
+            b.iter(|| black_box(serde_json::from_str::<Vec<f32>>(black_box(next())).ok()))
         });
+        let mut next = plan_index_testkit::cycle(&texts);
         group.bench_function("std_parse_f32", |b| {
             b.iter(|| {
-                let inner = black_box(text).trim_matches(['[', ']']);
+                let inner = black_box(next()).trim_matches(['[', ']']);
                 let v: Vec<f32> = inner
                     .split(", ")
                     .map(|s| s.parse::<f32>().unwrap_or(f32::NAN))

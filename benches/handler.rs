@@ -67,11 +67,11 @@ struct TypedBody {
     vector: Vec<f32>,
 }
 
-/// The search body three ways: floats printed as f64 (17-19 digits, what Python and JavaScript
-/// clients send for float32 data), as shortest f32 (about 10 digits, what serde sends), and
-/// as `vector_b64` (base64 of the little-endian f32 bytes: no number parsing at all).
-fn bodies() -> [(&'static str, String); 3] {
-    let query = floats(999, DIM);
+/// The search body three ways for one query: floats printed as f64 (17-19 digits, what Python
+/// and JavaScript clients send for float32 data), as shortest f32 (about 10 digits, what serde
+/// sends), and as `vector_b64` (base64 of the little-endian f32 bytes: no number parsing).
+fn bodies(seed: u64) -> [(&'static str, String); 3] {
+    let query = floats(seed, DIM);
     let long = json!({"collection": "docs", "vector": query, "k": 10}).to_string();
     let short = format!(
         r#"{{"collection":"docs","vector":{},"k":10}}"#,
@@ -95,20 +95,31 @@ fn bench(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    for (name, body) in bodies() {
-        let event = serde_json::to_vec(&search_event(&body)).expect("event bytes");
-        let check = runtime
-            .block_on(lambda::handle_payload(&index, &ctx, &event))
-            .expect("answer");
-        let check: serde_json::Value =
-            serde_json::from_str(&check.to_json().expect("encode")).expect("JSON");
-        assert_eq!(check["statusCode"], 200, "{check}");
+    let all: Vec<_> = (0..plan_index_testkit::VARIANTS)
+        .map(|v| bodies(999 + v))
+        .collect();
+    for format in 0..3 {
+        let name = all[0][format].0;
+        let bodies: Vec<&String> = all.iter().map(|b| &b[format].1).collect();
+        let events: Vec<Vec<u8>> = bodies
+            .iter()
+            .map(|body| serde_json::to_vec(&search_event(body)).expect("event bytes"))
+            .collect();
+        for event in &events {
+            let check = runtime
+                .block_on(lambda::handle_payload(&index, &ctx, event))
+                .expect("answer");
+            let check: serde_json::Value =
+                serde_json::from_str(&check.to_json().expect("encode")).expect("JSON");
+            assert_eq!(check["statusCode"], 200, "{check}");
+        }
 
         let mut group = c.benchmark_group(format!("post_search_100x1536_{name}"));
+        let mut next = plan_index_testkit::cycle(&events);
         group.bench_function("handler_event_to_json", |b| {
             b.iter(|| {
                 let response = runtime
-                    .block_on(lambda::handle_payload(&index, &ctx, black_box(&event)))
+                    .block_on(lambda::handle_payload(&index, &ctx, black_box(next())))
                     .expect("answer");
                 black_box(serde_json::to_vec(&response).expect("encode"))
             })
@@ -116,18 +127,25 @@ fn bench(c: &mut Criterion) {
         // The handler's stages, to say where its time goes: the event read and classified
         // (UTF-8 check, one skim of the top level), the HTTP envelope decoded from that with
         // the body held back and unescaped, and the reply encoded into the proxy response.
-        let event_text = std::str::from_utf8(&event).expect("UTF-8");
+        let texts: Vec<&str> = events
+            .iter()
+            .map(|e| std::str::from_utf8(e).expect("UTF-8"))
+            .collect();
+        let mut next = plan_index_testkit::cycle(&events);
         group.bench_function("stage_classify", |b| {
             b.iter(|| {
-                let text = lambda::payload::text(black_box(&event));
+                let text = lambda::payload::text(black_box(next()));
                 black_box(lambda::payload::classify(&text.text).source)
             })
         });
-        let classified = lambda::payload::classify(event_text);
+        let classified: Vec<_> = texts.iter().map(|t| lambda::payload::classify(t)).collect();
+        let pairs: Vec<_> = texts.iter().zip(&classified).collect();
+        let mut next = plan_index_testkit::cycle(&pairs);
         group.bench_function("stage_envelope_and_body", |b| {
             b.iter(|| {
+                let (text, classified) = next();
                 let request = lambda::http::request(
-                    black_box(event_text),
+                    black_box(text),
                     &classified.members,
                     lambda::http::Format::HttpV2,
                 )
@@ -137,23 +155,27 @@ fn bench(c: &mut Criterion) {
         });
         // The body read into the typed search (the vector's numbers or base64 included),
         // as the route does it, from an envelope decoded once.
-        let request = lambda::http::request(
-            event_text,
-            &classified.members,
-            lambda::http::Format::HttpV2,
-        )
-        .expect("envelope");
+        let requests: Vec<_> = pairs
+            .iter()
+            .map(|(text, classified)| {
+                lambda::http::request(text, &classified.members, lambda::http::Format::HttpV2)
+                    .expect("envelope")
+            })
+            .collect();
+        let mut next = plan_index_testkit::cycle(&requests);
         group.bench_function("stage_body_to_action", |b| {
-            b.iter(|| black_box(black_box(&request).action().expect("action")))
+            b.iter(|| black_box(black_box(next()).action().expect("action")))
         });
-        let answer = search::run(
-            &index,
-            serde_json::from_str::<SearchRequest>(&body)
-                .expect("request")
-                .into_spec()
-                .expect("spec"),
-        )
-        .expect("search");
+        let specs: Vec<_> = bodies
+            .iter()
+            .map(|body| {
+                serde_json::from_str::<SearchRequest>(body)
+                    .expect("request")
+                    .into_spec()
+                    .expect("spec")
+            })
+            .collect();
+        let answer = search::run(&index, specs[0].clone()).expect("search");
         let reply = plan_index_api::Reply::Search(answer);
         group.bench_function("stage_reply_to_json", |b| {
             b.iter(|| {
@@ -169,15 +191,15 @@ fn bench(c: &mut Criterion) {
                 black_box(serde_json::to_vec(&response).expect("encode"))
             })
         });
-        let request: SearchRequest = serde_json::from_str(&body).expect("request");
-        let spec = request.into_spec().expect("search");
+        let mut next = plan_index_testkit::cycle(&specs);
         group.bench_function("search_run_only", |b| {
-            b.iter(|| black_box(search::run(&index, black_box(spec.clone())).expect("search")))
+            b.iter(|| black_box(search::run(&index, black_box(next().clone())).expect("search")))
         });
+        let mut next = plan_index_testkit::cycle(&bodies);
         group.bench_function("parse_body_only", |b| {
             b.iter(|| {
                 let request: SearchRequest =
-                    serde_json::from_str(black_box(&body)).expect("request");
+                    serde_json::from_str(black_box(next())).expect("request");
                 black_box(request.into_spec().expect("search"))
             })
         });
@@ -186,9 +208,10 @@ fn bench(c: &mut Criterion) {
             group.finish();
             continue;
         }
+        let mut next = plan_index_testkit::cycle(&bodies);
         group.bench_function("parse_body_typed_floor", |b| {
             b.iter(|| {
-                let typed: TypedBody = serde_json::from_str(black_box(&body)).expect("typed");
+                let typed: TypedBody = serde_json::from_str(black_box(next())).expect("typed");
                 black_box(typed.vector.len())
             })
         });
