@@ -37,11 +37,14 @@ fn array(items: impl Iterator<Item = String>) -> String {
     format!("[{}]", items.collect::<Vec<_>>().join(", "))
 }
 
+/// How a float is written into the text.
+type Format = fn(&f32) -> String;
+
 fn bench(c: &mut Criterion) {
     let queries: Vec<Vec<f32>> = (0..plan_index_testkit::VARIANTS)
         .map(|v| floats(7 + v, DIM))
         .collect();
-    let formats: [(&str, fn(&f32) -> String); 2] = [
+    let formats: [(&str, Format); 2] = [
         ("python_f64_repr", |&x| python_repr(f64::from(x))),
         ("shortest_f32", |x| format!("{x:?}")),
     ];
