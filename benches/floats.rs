@@ -1,5 +1,5 @@
 //! Reading a 1536-number `"vector"` from JSON text: `plan_index_api::json_f32` against
-//! serde_json into `Vec<f32>` and against `str::parse::<f32>` per number, on the numbers as
+//! serde_json into `Vec<f32>`, fast_float2 and `str::parse::<f32>` per number, on the numbers as
 //! Python's `json.dumps` writes float32 data (the shortest repr of the `f64`, 17 digits,
 //! exponents for small values) and as shortest `f32` (about 9 digits).
 
@@ -66,6 +66,18 @@ fn bench(c: &mut Criterion) {
         let mut next = plan_index_testkit::cycle(&texts);
         group.bench_function("serde_json_vec_f32", |b| {
             b.iter(|| black_box(serde_json::from_str::<Vec<f32>>(black_box(next())).ok()))
+        });
+        // A published parser per number (fast_float's algorithm), the array split on commas.
+        let mut next = plan_index_testkit::cycle(&texts);
+        group.bench_function("fast_float2_f32", |b| {
+            b.iter(|| {
+                let inner = black_box(next()).trim_matches(['[', ']']);
+                let v: Vec<f32> = inner
+                    .split(',')
+                    .map(|s| fast_float2::parse(s.trim_ascii()).unwrap_or(f32::NAN))
+                    .collect();
+                black_box(v)
+            })
         });
         let mut next = plan_index_testkit::cycle(&texts);
         group.bench_function("std_parse_f32", |b| {
