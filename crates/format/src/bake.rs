@@ -544,17 +544,35 @@ fn read_embedding(
 }
 
 /// Scales `row` to unit length; `None` for a zero vector.
+///
+/// Each square is exact in `f64` (an `f32` significand has 24 bits); they are summed in eight
+/// independent lanes, which vectorises (one running sum is a chain of dependent additions:
+/// 1536 of them were most of the 1.7 us this took per query), and every element is multiplied
+/// by the reciprocal of the norm rather than divided by the norm (a division per element was
+/// the rest). Both change the result by at most a unit in the last place of an `f32`, and
+/// rows and queries go through this same function.
 pub fn normalise(row: &mut [f32]) -> Option<()> {
-    let norm = row
-        .iter()
-        .map(|&x| f64::from(x) * f64::from(x))
-        .sum::<f64>()
-        .sqrt();
+    const LANES: usize = 8;
+    let mut lanes = [0.0f64; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &x) in lanes.iter_mut().zip(chunk) {
+            *lane += f64::from(x) * f64::from(x);
+        }
+    }
+    let squares = lanes.iter().sum::<f64>()
+        + tail
+            .iter()
+            .map(|&x| f64::from(x) * f64::from(x))
+            .sum::<f64>();
+    let norm = squares.sqrt();
     if norm == 0.0 || !norm.is_finite() {
         return None;
     }
+    let inverse = norm.recip();
     for x in row.iter_mut() {
-        *x = (f64::from(*x) / norm) as f32;
+        *x = (f64::from(*x) * inverse) as f32;
     }
     Some(())
 }
