@@ -35,4 +35,19 @@ fn main() {
         std::process::exit(1);
     }
     println!("cargo:rustc-env={BLOB_ENV}={}", out.display());
+    link_without_pie();
+}
+
+/// The Lambda bootstrap is linked as a position-dependent executable on Linux. As a PIE it
+/// carried ~60,000 relative relocations (vtables, tables of string pointers) that the loader
+/// applied to ~480 KB of data pages before `main`: half of the process's page faults before
+/// its first poll (546 against 264, and start to first answer 6.1 against 5.1-5.6 ms on the
+/// session 10 VM, `scripts/measure-init.sh`). The objects stay position-independent; only the
+/// link changes (address-space randomisation of the executable itself is given up; the
+/// heap, stack and libraries are still randomised).
+fn link_without_pie() {
+    let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    if os == "linux" {
+        println!("cargo:rustc-link-arg-bin=plan-index-lambda=-no-pie");
+    }
 }

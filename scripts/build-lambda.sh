@@ -48,13 +48,10 @@ export PATH="$PWD/.venv/bin:$PATH" SAM_CLI_TELEMETRY=0
 # cargo-lambda runs zig through python-zig; its cache must be writable.
 export XDG_CACHE_HOME="${XDG_CACHE_HOME:-$HOME/.cache}"
 
-# The function is linked as a position-dependent executable: a PIE's ~60,000 relative
-# relocations make the loader write (copy-on-write) about 1 MB of `.data.rel.ro` at every
-# start, ~290 page faults before the first poll (docs/lambda.md, "Cold start"). cargo lambda
-# always passes --target, so these flags reach the function's crates only, never build scripts
-# or proc macros; exported, so that sam build's own run of the same command is up to date.
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C relocation-model=static"
-export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C relocation-model=static"
+# The function is linked as a position-dependent executable by build.rs (`-no-pie` for the
+# bootstrap only), in this build as in any other: a PIE's ~60,000 relative relocations make the
+# loader write (copy-on-write) about 1 MB of `.data.rel.ro` at every start, ~280 page faults
+# before the first poll (docs/lambda.md, "Measured"). Checked below.
 
 # The very command sam build's rust-cargolambda builder runs (aws_lambda_builders:
 # `cargo lambda build --release [--arm64] --bin <Binary>` in the project folder, same target
@@ -97,6 +94,10 @@ with open(bootstrap, "rb") as f:
 machine = int.from_bytes(header[18:20], "little")
 if header[:4] != b"\x7fELF" or machine != elf_machine:
     sys.exit(f"error: {bootstrap} is not an ELF binary for {arch} (e_machine {machine}, expected {elf_machine})")
+# ET_EXEC (2), not ET_DYN (3, a PIE): build.rs links the bootstrap with -no-pie.
+if int.from_bytes(header[16:18], "little") != 2:
+    sys.exit(f"error: {bootstrap} is a position-independent executable; build.rs should link it "
+             "with -no-pie (docs/lambda.md, \"Cold start\")")
 
 failures = []
 fn_unzipped, fn_zipped, _ = measure(function_dir)
