@@ -7,7 +7,9 @@ use plan_index::lambda::{guard, runtime};
 #[global_allocator]
 static HEAP: plan_index::heap::Allocator = plan_index::heap::Allocator;
 
-#[tokio::main]
+// One thread: a sandbox hands the process one invocation at a time, and worker threads for
+// the other vCPUs only cost their creation before the first poll (docs/lambda.md, "Measured").
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     plan_index::heap::keep();
     tracing_subscriber::fmt()
