@@ -29,6 +29,8 @@ cargo fmt --all --check
 cargo clippy --release --workspace --all-targets -- -D warnings
 cargo clippy --release --workspace --all-targets --no-default-features --features plan-index/lambda -- -D warnings
 cargo clippy --release --workspace --all-targets --features plan-index/fault-injection -- -D warnings
+# The crates' API docs: every intra-doc link resolves and none points at a private item.
+RUSTDOCFLAGS="-D warnings" cargo doc --release --no-deps --workspace
 
 log=target/test-results.log
 mkdir -p target && : > "$log"

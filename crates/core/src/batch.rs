@@ -3,12 +3,12 @@
 //! The rows are visited in chunks small enough to stay in the L2 cache while every block of
 //! queries is scored against them, tile by tile ([`Queries::tile`]); rows that fit in the L2
 //! cache whole are one chunk, met by one block of queries after the other. Each query keeps
-//! its own [`TopK`], and a row's scores are compared with every query's current floor at once
+//! its own `TopK`, and a row's scores are compared with every query's current floor at once
 //! before any is pushed (with many rows almost none is). A single query is a batch of one and
 //! takes the same path, so a query's hits and scores do not depend on what else was in its
 //! batch.
 //!
-//! Rows reach every query's top-k in increasing order, which is what lets [`TopK`] keep the
+//! Rows reach every query's top-k in increasing order, which is what lets `TopK` keep the
 //! earlier row on a tie without comparing row numbers.
 
 use crate::kernel::{Kernel, MAX_QUERIES, MAX_ROWS, Queries};

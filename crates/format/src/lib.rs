@@ -2,9 +2,9 @@
 //!
 //! Everything the function serves is compiled into its binary as one blob. This crate owns
 //! both sides of that contract, so the writer (run by the root package's `build.rs`) and the
-//! reader (the cold start, in `plan-index-core`) can never disagree: [`layout`] documents the
-//! header and directory and [`tables`] each collection's tables, each with the encoder beside
-//! the decoder; [`bake`] reads and validates an index
+//! reader (the cold start, in `plan-index-core`) can never disagree: `layout` documents the
+//! header and directory and `tables` each collection's tables, each with the encoder beside
+//! the decoder; `bake` reads and validates an index
 //! directory (`<collection>.json` files and an optional `manifest.json`) into that layout.
 //!
 //! The crate is deliberately small and free of search, text and AWS concerns: it is a

@@ -7,17 +7,17 @@
 //!
 //! - the request as echoed (encoded exactly: it is known once the request is validated);
 //! - the philosophy, one structure per week and one template per day, each at most the largest
-//!   item of its collection as a [`Selected`] (measured once per process per collection), with
+//!   item of its collection as a [`Selected`](crate::Selected) (measured once per process per collection), with
 //!   the longest query text the index's catalog can produce and the longest score an f32
 //!   prints as;
 //! - per day, its detail: the description repeats at most the template's name and structure
 //!   (a rendered range is never longer than the range written) plus fixed wording, distances,
 //!   a duration and three paces; per week, its volumes, flags and focus (at most the
 //!   structure's own focus plus fixed wording);
-//! - up to [`PASSAGES`] knowledge passages at the largest passage;
+//! - up to `PASSAGES` knowledge passages at the largest passage;
 //! - the warnings: the request's own notes exactly, then at most a fixed count per week and per
 //!   plan, each at most [`WARNING_TEXT`] of wording and numbers plus two item ids; at most one
-//!   per (session type, phase) for templates; at most [`MAX_LISTED_PROBLEMS`] + 1 rule problems;
+//!   per (session type, phase) for templates; at most `MAX_LISTED_PROBLEMS` + 1 rule problems;
 //! - the training summary and the envelope (keys, index hash, compute time) as constants.
 //!
 //! Each figure is counted twice: as plain JSON and as it costs inside another JSON string (an
