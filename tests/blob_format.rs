@@ -165,14 +165,14 @@ fn any_flipped_metadata_byte_is_refused_before_use() {
         tables_end - 60,  // posting entries and texts
     ];
     let search = |index: &BakedIndex| {
-        let request = plan_index_core::Search {
+        let mut request = plan_index_core::Search {
             collection: "c".into(),
             query: plan_index_core::Query::Vector(vec![1.0, 2.0, 3.0]),
             k: 3,
             filters: vec!["group=g1".parse().expect("filter")],
             min_score: None,
         };
-        plan_index_core::search::run(index, &request).map(|r| r.lists)
+        plan_index_core::search::run(index, &mut request).map(|r| r.lists)
     };
     assert!(search(&open(&b).expect("intact")).is_ok());
     for at in in_tables {
@@ -276,7 +276,7 @@ fn search_of(query: Query, filters: &[&str]) -> Search {
 type Answer = Result<Vec<Vec<(usize, u32)>>, (Code, String)>;
 
 fn answer(index: &BakedIndex, search: &Search) -> Answer {
-    match search::run(index, search) {
+    match search::run(index, &mut search.clone()) {
         Ok(ranked) => Ok(ranked
             .lists
             .iter()

@@ -56,14 +56,14 @@ fn like_everything(index: &BakedIndex, k: usize) -> Vec<Vec<(usize, u32)>> {
             .expect("intact")
             .expect("listed");
         for item in collection.items() {
-            let request = Search {
+            let mut request = Search {
                 collection: entry.name.clone(),
                 query: Query::Like(item.id.to_string()),
                 k,
                 filters: Vec::new(),
                 min_score: None,
             };
-            let ranked = search::run(index, &request).expect("searches");
+            let ranked = search::run(index, &mut request).expect("searches");
             all.extend(ranked.lists.into_iter().map(|list| {
                 list.iter()
                     .map(|h| (h.row, h.score.to_bits()))

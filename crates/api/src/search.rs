@@ -250,14 +250,14 @@ pub fn run(index: &BakedIndex, spec: SearchSpec) -> Result<SearchResponse<'_>, A
             (Query::Vector(found.vector), Some(found.embedded))
         }
     };
-    let search = Search {
+    let mut search = Search {
         collection: spec.collection,
         query,
         k: spec.k,
         filters: spec.filters,
         min_score: spec.min_score,
     };
-    let ranked = search::run(index, &search)?;
+    let ranked = search::run(index, &mut search)?;
     let search_us = round1(started.elapsed().as_secs_f64() * 1e6);
     let mut lists = ranked.lists.iter().map(|hits| {
         hits.iter()

@@ -298,8 +298,8 @@ proptest! {
         }
         // search::run gives a batch the lists its queries get one by one.
         let run = |query: Query| {
-            let search = Search { collection: "c".into(), query, k, filters: filters.clone(), min_score: None };
-            search::run(&index, &search).map(|r| r.lists).unwrap_or_else(|e| panic!("{e}"))
+            let mut search = Search { collection: "c".into(), query, k, filters: filters.clone(), min_score: None };
+            search::run(&index, &mut search).map(|r| r.lists).unwrap_or_else(|e| panic!("{e}"))
         };
         let together = run(Query::Batch(raw.clone()));
         for (list, query) in together.iter().zip(&raw) {

@@ -108,14 +108,14 @@ impl<'a> Engine<'a> {
         if embedded.embedded == EmbeddedBy::Model {
             self.model_embedded += 1;
         }
-        let search = Search {
+        let mut search = Search {
             collection: collection.name().to_string(),
             query: Query::Vector(embedded.vector),
             k: k.max(1),
             filters: filters.to_vec(),
             min_score: None,
         };
-        let mut ranked = search::run(self.index, &search)?;
+        let mut ranked = search::run(self.index, &mut search)?;
         Ok(ranked.lists.pop().unwrap_or_default())
     }
 }
