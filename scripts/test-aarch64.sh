@@ -37,5 +37,8 @@ export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
 export PROPTEST_CASES="${PROPTEST_CASES:-16}"
 started=$SECONDS
-cargo test --release --target "$target" -p plan-index-core
+# A target directory of its own: this build links with Debian's gcc and compiles C with it,
+# cargo-lambda's (scripts/build-lambda.sh) with zig, and in one directory each invalidated the
+# other's aarch64 artifacts (a 5-minute rebuild of the function in every local test run).
+cargo test --release --target "$target" --target-dir target/qemu-aarch64 -p plan-index-core
 echo "aarch64 (qemu) plan-index-core tests: $((SECONDS - started)) s"
