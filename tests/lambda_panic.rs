@@ -50,10 +50,10 @@ fn a_panic_answers_its_request_and_the_process_serves_on() {
         after["cold_start"], false,
         "a restarted process would be cold again"
     );
-    let logs = lambda.logs();
-    assert!(
+    let panic_logged = |logs: &str| {
         logs.lines()
-            .any(|l| l.contains("\"panic\"") && l.contains("fault injected")),
-        "{logs}"
-    );
+            .any(|l| l.contains("\"panic\"") && l.contains("fault injected"))
+    };
+    let logs = lambda.logs_until(panic_logged);
+    assert!(panic_logged(&logs), "{logs}");
 }

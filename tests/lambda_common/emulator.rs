@@ -113,10 +113,14 @@ impl Lambda {
         let logs = Arc::new(Mutex::new(String::new()));
         let sink = Arc::clone(&logs);
         std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            // Lossily, so one line that is not UTF-8 cannot end the capture.
+            let mut reader = BufReader::new(stdout);
+            let mut line = Vec::new();
+            while reader.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
                 let mut all = sink.lock().expect("logs");
-                all.push_str(&line);
+                all.push_str(String::from_utf8_lossy(&line).trim_end_matches('\n'));
                 all.push('\n');
+                line.clear();
             }
         });
         Lambda {
@@ -187,6 +191,20 @@ impl Lambda {
     /// What the function printed so far.
     pub fn logs(&self) -> String {
         self.logs.lock().expect("logs").clone()
+    }
+
+    /// What the function printed, once `seen` holds for it or after ten seconds: its lines
+    /// reach the test through a pipe and a reader thread, which a loaded machine may not have
+    /// run yet when the answer that followed them has already arrived.
+    pub fn logs_until(&self, seen: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let logs = self.logs();
+            if seen(&logs) || Instant::now() >= deadline {
+                return logs;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
