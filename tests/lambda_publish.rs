@@ -74,10 +74,11 @@ fn results_are_published_and_failures_are_per_record() {
         ]})
     );
 
-    let logs = lambda.logs();
+    let unpublishable = |l: &str| l.contains("\"message_id\":\"unpublishable\"");
+    let logs = lambda.logs_until(|logs| logs.lines().any(unpublishable));
     let why = logs
         .lines()
-        .find(|l| l.contains("\"message_id\":\"unpublishable\""))
+        .find(|&l| unpublishable(l))
         .unwrap_or_else(|| panic!("no log line for the unpublishable record: {logs}"));
     assert!(why.contains("publish_failed"), "{why}");
 

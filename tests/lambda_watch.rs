@@ -134,7 +134,9 @@ fn events_and_bad_input_through_the_emulator() {
 
     // Still serving, and still warm.
     search_ok(&lambda);
-    let logs = lambda.logs();
+    // Wait for the lines asserted on below (their JSON as tracing writes it).
+    let logs = lambda
+        .logs_until(|logs| logs.contains("\"cold_start\":true") && logs.contains("\"status\":422"));
     let lines: Vec<Value> = logs
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l:?}: {e}")))
