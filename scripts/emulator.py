@@ -51,8 +51,12 @@ class Emulator:
         deadline = time.time() + self.start_timeout
         while True:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return self
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as probe:
+                    # A connect to a free port can be given that port as its source and
+                    # connect to itself with nobody listening: that is not the emulator.
+                    if probe.getsockname() != probe.getpeername():
+                        return self
+                raise ConnectionRefusedError
             except OSError:
                 if time.time() > deadline or self.process.poll() is not None:
                     self.close()

@@ -4,9 +4,10 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -37,16 +38,73 @@ pub fn free_port() -> u16 {
     listener.local_addr().expect("addr").port()
 }
 
-/// Waits until something accepts connections on `port`.
-pub fn wait_for_port(port: u16, what: &str) {
+/// Held from choosing a port until our server listens on it: two tests of one binary that
+/// chose at the same moment could be handed the same free port, and then one server would fail
+/// to bind while the other's answers made the port look ready.
+static CHOOSING: Mutex<()> = Mutex::new(());
+
+/// Starts the server `command` builds for a free port, waits until it listens there, and
+/// returns it (killed when dropped) with the port; its stderr goes to `log`.
+pub fn serve(what: &str, log: &Path, command: impl FnOnce(u16) -> Command) -> (Killed, u16) {
+    let _turn = CHOOSING.lock().unwrap_or_else(PoisonError::into_inner);
+    let port = free_port();
+    let stderr = std::fs::File::create(log).expect("server log file");
+    let child = command(port)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    let mut server = Killed(child);
+    wait_for_port(&mut server, port, what, log);
+    (server, port)
+}
+
+/// Waits until `server` accepts connections on `port`; panics with its log if it exits first.
+fn wait_for_port(server: &mut Killed, port: u16, what: &str, log: &Path) {
     let deadline = Instant::now() + READY;
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while !listening(port) {
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!(
+                "{what} exited ({status}) before listening on {port}: {}",
+                tail(log)
+            );
+        }
         assert!(
             Instant::now() < deadline,
-            "{what} did not listen on {port} within {READY:?}"
+            "{what} did not listen on {port} within {READY:?}: {}",
+            tail(log)
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Whether something listens on `port`. A connection whose two ends are the same address does
+/// not count: a connect to a free port can be given that port as its own source and connect to
+/// itself (TCP simultaneous open) with nobody listening.
+fn listening(port: u16) -> bool {
+    TcpStream::connect(("127.0.0.1", port))
+        .is_ok_and(|stream| stream.local_addr().ok() != stream.peer_addr().ok())
+}
+
+/// The last lines of a server's log, for a failure message.
+pub fn tail(log: &Path) -> String {
+    let text = std::fs::read(log).unwrap_or_default();
+    let text = String::from_utf8_lossy(&text);
+    let lines: Vec<&str> = text.lines().collect();
+    format!(
+        "{} (last lines of {})",
+        lines[lines.len().saturating_sub(20)..].join("\n"),
+        log.display()
+    )
+}
+
+/// A fresh file under the tests' scratch folder for one server's log.
+pub fn server_log(what: &str) -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{what}-{}-{n}.log", std::process::id()))
 }
 
 /// A child process killed when dropped (also when the test panics).
@@ -63,6 +121,8 @@ impl Drop for Killed {
 pub struct Lambda {
     /// The emulator's port.
     pub port: u16,
+    /// The emulator's own log (its stderr), quoted when it cannot be reached.
+    log: PathBuf,
     logs: Arc<Mutex<String>>,
     _function: Killed,
     _emulator: Killed,
@@ -71,25 +131,22 @@ pub struct Lambda {
 impl Lambda {
     /// Starts `cargo lambda watch --only-lambda-apis` and the release binary with `env`.
     pub fn start(cargo_lambda: &PathBuf, env: &[(&str, String)]) -> Lambda {
-        let port = free_port();
-        let emulator = Command::new(cargo_lambda)
-            .args([
-                "lambda",
-                "watch",
-                "--only-lambda-apis",
-                "-A",
-                "127.0.0.1",
-                "-P",
-            ])
-            .arg(port.to_string())
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start cargo lambda watch");
-        let emulator = Killed(emulator);
-        wait_for_port(port, "cargo lambda watch");
+        let log = server_log("cargo-lambda-watch");
+        let (emulator, port) = serve("cargo lambda watch", &log, |port| {
+            let mut command = Command::new(cargo_lambda);
+            command
+                .args([
+                    "lambda",
+                    "watch",
+                    "--only-lambda-apis",
+                    "-A",
+                    "127.0.0.1",
+                    "-P",
+                ])
+                .arg(port.to_string())
+                .current_dir(env!("CARGO_MANIFEST_DIR"));
+            command
+        });
         let mut command = Command::new(env!("CARGO_BIN_EXE_plan-index-lambda"));
         command
             .env(
@@ -125,6 +182,7 @@ impl Lambda {
         });
         Lambda {
             port,
+            log,
             logs,
             _function: Killed(function),
             _emulator: emulator,
@@ -165,7 +223,14 @@ impl Lambda {
     }
 
     fn exchange(&self, method: &str, path: &str, body: &[u8]) -> (u16, String) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect");
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap_or_else(|e| {
+            panic!(
+                "the emulator on {} refused ({e}); the function said: {}; the emulator: {}",
+                self.port,
+                self.logs(),
+                tail(&self.log)
+            )
+        });
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
             .expect("timeout");

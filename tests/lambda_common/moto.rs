@@ -3,7 +3,7 @@
 //! messages read back.
 #![allow(dead_code)]
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region};
@@ -36,15 +36,12 @@ impl Moto {
             );
             return None;
         };
-        let port = emulator::free_port();
-        let server = Command::new(moto)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start moto_server");
-        let server = emulator::Killed(server);
-        emulator::wait_for_port(port, "moto_server");
+        let log = emulator::server_log("moto");
+        let (server, port) = emulator::serve("moto_server", &log, |port| {
+            let mut command = Command::new(moto);
+            command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+            command
+        });
         let endpoint = format!("http://127.0.0.1:{port}");
         let runtime = tokio::runtime::Runtime::new().expect("tokio");
         let config = runtime.block_on(
