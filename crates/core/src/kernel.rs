@@ -442,6 +442,32 @@ fn fixed<const R: usize, const Q: usize>(
     }
 }
 
+/// Whether every element is finite (no NaN, no infinity): the largest magnitude's bits are
+/// below infinity's. One pass with no early exit, in AVX2 where the CPU has it: the workspace
+/// is built for baseline x86-64, where this reduction runs four lanes at a time (1536 floats:
+/// 0.17 us baseline, 0.04 us AVX2; every query of a search is checked).
+pub fn all_finite(kernel: Kernel, v: &[f32]) -> bool {
+    #[inline(always)]
+    fn body(v: &[f32]) -> bool {
+        v.iter()
+            .fold(0u32, |most, x| most.max(x.to_bits() & 0x7fff_ffff))
+            < f32::INFINITY.to_bits()
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    /// # Safety
+    /// The CPU must have AVX2 (a `Kernel::Avx2` or `Kernel::Avx512` proves it).
+    unsafe fn avx2(v: &[f32]) -> bool {
+        body(v)
+    }
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: either kernel is only made after detecting AVX2.
+        Kernel::Avx2(_) | Kernel::Avx512(_) => unsafe { avx2(v) },
+        _ => body(v),
+    }
+}
+
 /// The final sum of the canonical order.
 #[inline(always)]
 pub(crate) fn reduce(a: [f32; LANES]) -> f32 {
@@ -814,6 +840,38 @@ mod tests {
                                 );
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn all_finite_finds_every_nan_and_infinity_at_every_place_on_every_kernel() {
+        let bad = [
+            f32::NAN,
+            -f32::NAN,
+            f32::from_bits(0x7f80_0001),
+            f32::from_bits(0xffc0_1234),
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        let edge = [f32::MAX, f32::MIN, f32::MIN_POSITIVE, -0.0, 1e-45];
+        for kernel in Kernel::available() {
+            for len in [0usize, 1, 7, 8, 9, 31, 33, 384, 1537] {
+                let mut v = data(len, 2);
+                if len > 0 {
+                    v[len / 2] = edge[len % edge.len()];
+                }
+                assert!(all_finite(kernel, &v), "{kernel:?} len {len}");
+                for at in [0, len / 3, len.saturating_sub(1)]
+                    .into_iter()
+                    .filter(|&a| a < len)
+                {
+                    for &x in &bad {
+                        let mut w = v.clone();
+                        w[at] = x;
+                        assert!(!all_finite(kernel, &w), "{kernel:?} len {len}: {x} at {at}");
                     }
                 }
             }

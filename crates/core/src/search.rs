@@ -284,8 +284,8 @@ fn check_query(collection: &Collection<'_>, raw: &[f32]) -> Result<(), SearchErr
             found: raw.len(),
         });
     }
-    // One pass without an early exit (it vectorises); the position only on the error path.
-    if !raw.iter().fold(true, |finite, x| finite & x.is_finite()) {
+    // One vectorised pass; the position only on the error path.
+    if !crate::kernel::all_finite(Kernel::detect(), raw) {
         let i = raw.iter().position(|x| !x.is_finite()).unwrap_or_default();
         return Err(SearchError::InvalidVector(format!(
             "element {i} is NaN or infinite"
