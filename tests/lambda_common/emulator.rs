@@ -60,6 +60,15 @@ pub fn serve(what: &str, log: &Path, command: impl FnOnce(u16) -> Command) -> (K
     (server, port)
 }
 
+/// A server's log file, removed when dropped (after any failure message has quoted it).
+pub struct Log(pub PathBuf);
+
+impl Drop for Log {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Waits until `server` accepts connections on `port`; panics with its log if it exits first.
 fn wait_for_port(server: &mut Killed, port: u16, what: &str, log: &Path) {
     let deadline = Instant::now() + READY;
@@ -100,11 +109,11 @@ pub fn tail(log: &Path) -> String {
 }
 
 /// A fresh file under the tests' scratch folder for one server's log.
-pub fn server_log(what: &str) -> PathBuf {
+pub fn server_log(what: &str) -> Log {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("{what}-{}-{n}.log", std::process::id()))
+    Log(PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{what}-{}-{n}.log", std::process::id())))
 }
 
 /// A child process killed when dropped (also when the test panics).
@@ -122,7 +131,7 @@ pub struct Lambda {
     /// The emulator's port.
     pub port: u16,
     /// The emulator's own log (its stderr), quoted when it cannot be reached.
-    log: PathBuf,
+    log: Log,
     logs: Arc<Mutex<String>>,
     _function: Killed,
     _emulator: Killed,
@@ -132,7 +141,7 @@ impl Lambda {
     /// Starts `cargo lambda watch --only-lambda-apis` and the release binary with `env`.
     pub fn start(cargo_lambda: &PathBuf, env: &[(&str, String)]) -> Lambda {
         let log = server_log("cargo-lambda-watch");
-        let (emulator, port) = serve("cargo lambda watch", &log, |port| {
+        let (emulator, port) = serve("cargo lambda watch", &log.0, |port| {
             let mut command = Command::new(cargo_lambda);
             command
                 .args([
@@ -228,7 +237,7 @@ impl Lambda {
                 "the emulator on {} refused ({e}); the function said: {}; the emulator: {}",
                 self.port,
                 self.logs(),
-                tail(&self.log)
+                tail(&self.log.0)
             )
         });
         stream

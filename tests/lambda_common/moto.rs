@@ -25,6 +25,7 @@ pub struct Moto {
     events: aws_sdk_eventbridge::Client,
     runtime: tokio::runtime::Runtime,
     _server: emulator::Killed,
+    _log: emulator::Log,
 }
 
 impl Moto {
@@ -37,7 +38,7 @@ impl Moto {
             return None;
         };
         let log = emulator::server_log("moto");
-        let (server, port) = emulator::serve("moto_server", &log, |port| {
+        let (server, port) = emulator::serve("moto_server", &log.0, |port| {
             let mut command = Command::new(moto);
             command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
             command
@@ -57,6 +58,7 @@ impl Moto {
             events: aws_sdk_eventbridge::Client::new(&config),
             runtime,
             _server: server,
+            _log: log,
         })
     }
 
