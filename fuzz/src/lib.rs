@@ -35,15 +35,20 @@ pub fn event(bytes: &[u8]) {
 pub fn request(bytes: &[u8]) {
     let text = lambda::payload::text(bytes);
     let _ = lambda::payload::event_request(&text.text, true);
+    // Read as it arrives, and with the `"vector"` the classifier read on its way.
+    let event = lambda::payload::classify(&text.text);
     for name in ["search", "plan"] {
-        let request = lambda::payload::Request {
-            text: &text.text,
-            without: Some("action"),
-        };
-        if let Ok(plan_index_api::Action::Search(search)) =
-            plan_index_api::action::action(name, request)
-        {
-            let _ = search.into_spec();
+        for vector in [None, event.members.vector()] {
+            let request = lambda::payload::Request {
+                text: &text.text,
+                without: Some("action"),
+                vector,
+            };
+            if let Ok(plan_index_api::Action::Search(search)) =
+                plan_index_api::action::action(name, request)
+            {
+                let _ = search.into_spec();
+            }
         }
     }
 }

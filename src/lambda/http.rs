@@ -377,6 +377,7 @@ impl HttpRequest<'_> {
         let request = payload::Request {
             text: &text.text,
             without: None,
+            vector: None,
         };
         action::action(name, request)
     }

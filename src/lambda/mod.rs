@@ -245,7 +245,16 @@ async fn dispatch(
         (_, Some(format)) => http_event(index, ctx, text, &event.members, format),
         (Source::Direct, _) => match &event.refusal {
             Some(e) => refuse(ctx, event, None, e.clone()),
-            None => direct(index, ctx, text, event.action.as_deref().unwrap_or("")),
+            None => direct(
+                index,
+                ctx,
+                payload::Request {
+                    text,
+                    without: Some("action"),
+                    vector: event.members.vector(),
+                },
+                event.action.as_deref().unwrap_or(""),
+            ),
         },
         (Source::Sqs, _) => {
             let (response, stats) = events::sqs(index, ctx, text).await;
@@ -362,14 +371,15 @@ fn http_answer(
     Ok((body, content_type, search_us))
 }
 
-fn direct(index: &BakedIndex, ctx: &Context<'_>, text: &str, name: &str) -> Dispatched {
+fn direct(
+    index: &BakedIndex,
+    ctx: &Context<'_>,
+    request: payload::Request<'_>,
+    name: &str,
+) -> Dispatched {
     let budget = ctx.budget(Carrier::Direct);
     let answered = guard::sync(|| {
-        guard::fault_point(text);
-        let request = payload::Request {
-            text,
-            without: Some("action"),
-        };
+        guard::fault_point(request.text);
         let reply = action::run_within(
             index,
             ctx.runtime(),

@@ -23,6 +23,7 @@ use plan_index_api::action::{self, Action, Decode, Members};
 pub use plan_index_api::json_scan::string;
 use plan_index_api::json_scan::{brackets, skip_ws, string_end};
 use plan_index_api::{ApiError, Code};
+use plan_index_api::{ParsedVector, json_f32};
 use serde::Deserialize;
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, MapAccess,
@@ -152,6 +153,9 @@ struct HttpShape<'a> {
     method: Option<&'a RawValue>,
 }
 
+/// The members [`RequestShape`] reads.
+const REQUEST_NAMES: [&str; 3] = ["action", "collection", "race"];
+
 /// A request's own members that name its action (see [`action::action_name`]).
 #[derive(Deserialize)]
 struct RequestShape<'a> {
@@ -199,7 +203,7 @@ fn skim<'a, T: Deserialize<'a>>(raw: &'a str) -> Option<T> {
 /// values, such as an HTTP body that holds a whole request, are stepped over by `members`
 /// with memchr rather than byte by byte.
 #[derive(Debug, Default)]
-pub struct Top<'a>(Vec<(Key<'a>, &'a str)>);
+pub struct Top<'a>(Vec<(Key<'a>, &'a str)>, Option<ParsedVector>);
 
 impl<'a> Top<'a> {
     /// The value of the member `name` (the first, when it is repeated).
@@ -208,6 +212,13 @@ impl<'a> Top<'a> {
             .iter()
             .find(|(key, _)| key.as_str() == name)
             .map(|(_, value)| *value)
+    }
+
+    /// The top-level `"vector"` as [`json_f32::vectors`] read it while stepping over it (a
+    /// direct invocation's query: read once, here, instead of skimmed here and read again by
+    /// the search), when it was plain numbers.
+    pub fn vector(&self) -> Option<&ParsedVector> {
+        self.1.as_ref()
     }
 
     /// How many members are called `name`.
@@ -238,7 +249,7 @@ impl<'de> Deserialize<'de> for Top<'de> {
                 while let Some((key, value)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
                     members.push((key, value.get()));
                 }
-                Ok(Top(members))
+                Ok(Top(members, None))
             }
         }
         d.deserialize_map(MembersVisitor)
@@ -534,9 +545,10 @@ fn members(text: &str) -> Option<Top<'_>> {
         return None;
     }
     let mut members = Vec::with_capacity(16);
+    let mut vector = None;
     i = skip_ws(b, i + 1);
     if b.get(i) == Some(&b'}') {
-        return (skip_ws(b, i + 1) == b.len()).then_some(Top(members));
+        return (skip_ws(b, i + 1) == b.len()).then_some(Top(members, None));
     }
     loop {
         if b.get(i) != Some(&b'"') {
@@ -552,8 +564,18 @@ fn members(text: &str) -> Option<Top<'_>> {
             return None;
         }
         i = skip_ws(b, i + 1);
+        let parsed = (name == "vector" && vector.is_none())
+            .then(|| json_f32::vectors(b, i))
+            .flatten();
         let end = if b.get(i) == Some(&b'"') {
             string_end(b, i)?
+        } else if let Some((vectors, end)) = parsed {
+            vector = Some(ParsedVector {
+                at: i,
+                end,
+                vectors,
+            });
+            end
         } else {
             let mut values =
                 serde_json::Deserializer::from_str(text.get(i..)?).into_iter::<IgnoredAny>();
@@ -564,7 +586,7 @@ fn members(text: &str) -> Option<Top<'_>> {
         i = skip_ws(b, end);
         match b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
-            b'}' => return (skip_ws(b, i + 1) == b.len()).then_some(Top(members)),
+            b'}' => return (skip_ws(b, i + 1) == b.len()).then_some(Top(members, vector)),
             _ => return None,
         }
     }
@@ -704,6 +726,8 @@ pub struct Request<'a> {
     pub text: &'a str,
     /// A top-level member that is not part of the request.
     pub without: Option<&'static str>,
+    /// Its top-level `"vector"`, when [`classify`] read it from `text` ([`Top::vector`]).
+    pub vector: Option<&'a ParsedVector>,
 }
 
 impl Decode for Request<'_> {
@@ -732,8 +756,13 @@ impl Decode for Request<'_> {
         Request {
             text,
             without: self.without,
+            vector: None,
         }
         .decode(what)
+    }
+
+    fn parsed_vector(&self) -> Option<&ParsedVector> {
+        self.vector
     }
 }
 
@@ -747,11 +776,32 @@ pub fn event_request(text: &str, infer: bool) -> Result<Action, ApiError> {
             format!("the request must be a JSON object, got {kind}"),
         ));
     }
-    // A skim: member values are only stepped over (no depth limit, escapes not judged).
-    let shape: RequestShape<'_> = serde_json::from_str(text).map_err(|e| action::malformed(&e))?;
-    let named = shape
-        .action
-        .map(|a| string(a.get()).ok_or(action::text_type(a.get().as_bytes())));
+    // One skim into the members, a plain-number `"vector"` read on the way for the search to
+    // reuse ([`members`]); what it cannot say as serde_json would (broken JSON, a repeated
+    // member) is left to serde_json's skim, for its error. `null` is an absent member, as an
+    // `Option` field reads it.
+    let top = members(text)
+        .filter(|top| top.is_read() && REQUEST_NAMES.iter().all(|name| top.count(name) <= 1));
+    let (action_raw, collection, race) = match &top {
+        Some(top) => {
+            let get = |name| top.get(name).filter(|raw| *raw != "null");
+            (
+                get("action"),
+                get("collection").is_some(),
+                get("race").is_some(),
+            )
+        }
+        None => {
+            let shape: RequestShape<'_> =
+                serde_json::from_str(text).map_err(|e| action::malformed(&e))?;
+            (
+                shape.action.map(RawValue::get),
+                shape.collection.is_some(),
+                shape.race.is_some(),
+            )
+        }
+    };
+    let named = action_raw.map(|a| string(a).ok_or(action::text_type(a.as_bytes())));
     let name = match &named {
         Some(Ok(name)) => Some(Ok(name.as_ref())),
         Some(Err(got)) => Some(Err(*got)),
@@ -759,8 +809,8 @@ pub fn event_request(text: &str, infer: bool) -> Result<Action, ApiError> {
     };
     let members = Members {
         action: name,
-        collection: shape.collection.is_some(),
-        race: shape.race.is_some(),
+        collection,
+        race,
     };
     let name = action::action_name(members, infer)?;
     action::action(
@@ -768,6 +818,7 @@ pub fn event_request(text: &str, infer: bool) -> Result<Action, ApiError> {
         Request {
             text,
             without: Some("action"),
+            vector: top.as_ref().and_then(Top::vector),
         },
     )
 }
@@ -1000,6 +1051,66 @@ mod tests {
                 serde_members(text).is_err(),
                 "{text} accepted by serde_json"
             );
+        }
+    }
+
+    /// A plain-number `"vector"` is read while the members are skimmed, and the search decodes
+    /// exactly what it decodes when it reads the vector itself; anything else is skimmed as
+    /// before (and a vector read elsewhere in the text is not used).
+    #[test]
+    fn the_vector_read_while_skimming_is_the_one_the_search_would_read() {
+        let search = |text: &str, vector: Option<&ParsedVector>| {
+            let request = Request {
+                text,
+                without: Some("action"),
+                vector,
+            };
+            format!("{:?}", action::action("search", request))
+        };
+        let read = [
+            r#"{"action":"search","collection":"c","vector":[0.5, -1e-3, 2]}"#,
+            r#"{ "vector" : [ 1 , 2.25 ] , "action" : "search", "collection":"c" , "k":1 }"#,
+            r#"{"collection":"c","vector":[[1,2],[3,4.5e1]],"action":"search"}"#,
+            r#"{"collection":"c","vector":[],"action":"search"}"#,
+            r#"{"collection":"c","vector":[1,2],"vector":[3,4]}"#,
+        ];
+        for text in read {
+            let top = members(text).expect("read fast");
+            let parsed = top.vector().expect("vector read");
+            let (want, end) = json_f32::vectors(text.as_bytes(), parsed.at).expect("numbers");
+            assert_eq!((&parsed.vectors, parsed.end), (&want, end), "{text}");
+            assert_eq!(search(text, Some(parsed)), search(text, None), "{text}");
+            assert_eq!(
+                format!("{:?}", event_request(text, true)),
+                search(text, None),
+                "{text}"
+            );
+            let elsewhere = ParsedVector {
+                at: parsed.at + 1,
+                ..parsed.clone()
+            };
+            assert_eq!(search(text, Some(&elsewhere)), search(text, None), "{text}");
+        }
+        // Skimmed as before: not plain finite numbers (serde_json still reads the object).
+        for text in [
+            r#"{"collection":"c","vector":[1e999]}"#,
+            r#"{"collection":"c","vector":["1"]}"#,
+            r#"{"collection":"c","vector":[[[1]]]}"#,
+            r#"{"collection":"c","vector":{"a":1}}"#,
+            r#"{"collection":"c","vectors":[1,2]}"#,
+        ] {
+            let top = members(text).expect("read");
+            assert!(top.vector().is_none(), "{text}");
+            assert_eq!(
+                format!("{:?}", event_request(text, true)),
+                search(text, None),
+                "{text}"
+            );
+        }
+        // Refused as serde_json refuses it.
+        for text in [r#"{"collection":"c","vector":[01]}"#, r#"{"vector":[1,]}"#] {
+            assert!(members(text).is_none(), "{text}");
+            assert!(event_request(text, true).is_err(), "{text}");
         }
     }
 

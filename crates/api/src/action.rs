@@ -293,6 +293,12 @@ pub trait Decode: Sized {
     /// Decodes `T` from `text` the way [`Decode::decode`] decodes the body (the search's body
     /// with its vector taken out, see [`search::decode`]).
     fn decode_text<T: DeserializeOwned>(&self, text: &str, what: &str) -> Result<T, ApiError>;
+
+    /// The body's top-level `"vector"`, when whoever read the text first has read it already
+    /// (see [`crate::vector_input::split_vector_with`]).
+    fn parsed_vector(&self) -> Option<&crate::ParsedVector> {
+        None
+    }
 }
 
 impl Decode for Body<'_> {

@@ -19,8 +19,8 @@ pub use action::{Action, Body, Publishing, Reply, Runtime};
 pub use error::{ApiError, ErrorBody, ErrorFields, with_sources};
 pub use plan_index_core::Code;
 pub use vector_input::{
-    B64Error, Decoded, Element, Rows, Split, SplitVector, VectorB64, VectorInput, f32_rows,
-    split_vector,
+    B64Error, Decoded, Element, ParsedVector, Rows, Split, SplitVector, VectorB64, VectorInput,
+    f32_rows, split_vector, split_vector_with,
 };
 
 /// Encodes any reply or error body as compact JSON: the one encoder every carrier uses.

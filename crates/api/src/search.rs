@@ -16,7 +16,7 @@ use serde_json::value::RawValue;
 use crate::action::Decode;
 use crate::error::ApiError;
 use crate::round1;
-use crate::vector_input::{SplitVector, VectorB64, VectorInput, split_vector};
+use crate::vector_input::{SplitVector, VectorB64, VectorInput, split_vector_with};
 
 /// A search as JSON callers send it.
 #[derive(Debug, Default, Deserialize)]
@@ -129,7 +129,9 @@ pub struct SearchResponse<'a> {
 /// fast path declines or the rest does not decode, the whole body is decoded as before, so
 /// every error is the one serde_json and the visitors give.
 pub fn decode(body: impl Decode) -> Result<SearchRequest, ApiError> {
-    if let Some(split) = body.text().and_then(split_vector)
+    if let Some(split) = body
+        .text()
+        .and_then(|text| split_vector_with(text, body.parsed_vector()))
         && let Ok(mut request) = body.decode_text::<SearchRequest>(&split.rest, "search")
         && request.vector.is_none()
         && request.vector_b64.is_none()

@@ -535,6 +535,26 @@ pub enum SplitVector {
 /// escapes, broken JSON): the caller then decodes the whole text as before, so errors and their
 /// codes do not change.
 pub fn split_vector(text: &str) -> Option<Split> {
+    split_vector_with(text, None)
+}
+
+/// A top-level `"vector"` array already read from a request's text by [`json_f32::vectors`]
+/// (by the event classifier, which has to step over it anyway to find `"action"`): where its
+/// value starts and ends in that text, and the floats.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedVector {
+    /// Index of the value's `[` in the text.
+    pub at: usize,
+    /// Index just past its `]`.
+    pub end: usize,
+    /// The numbers.
+    pub vectors: json_f32::Vectors,
+}
+
+/// [`split_vector`], taking the `"vector"` member's numbers from `parsed` instead of reading
+/// them again when `parsed` was read from this text at the member's place (any other
+/// `parsed` is ignored).
+pub fn split_vector_with(text: &str, parsed: Option<&ParsedVector>) -> Option<Split> {
     let b = text.as_bytes();
     let mut i = skip_ws(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -564,7 +584,12 @@ pub fn split_vector(text: &str) -> Option<Split> {
                 return None;
             }
             let (vector, end) = if key == b"vector" {
-                let (vectors, end) = json_f32::vectors(b, i)?;
+                let (vectors, end) = match parsed {
+                    Some(p) if p.at == i && b.get(p.end - 1) == Some(&b']') => {
+                        (p.vectors.clone(), p.end)
+                    }
+                    _ => json_f32::vectors(b, i)?,
+                };
                 (SplitVector::Numbers(VectorInput::Read(vectors)), end)
             } else {
                 let inner = plain_string(text, i)?;
