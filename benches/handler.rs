@@ -203,6 +203,25 @@ fn bench(c: &mut Criterion) {
                 black_box(request.into_spec().expect("search"))
             })
         });
+        // The same request as a direct invocation (the body's members and `"action"` at the
+        // top of the event): the vector is read while the event is classified, once.
+        let direct: Vec<String> = bodies
+            .iter()
+            .map(|body| body.replacen('{', r#"{"action":"search","#, 1))
+            .collect();
+        let mut next = plan_index_testkit::cycle(&direct);
+        group.bench_function("direct_event_to_json", |b| {
+            b.iter(|| {
+                let response = runtime
+                    .block_on(lambda::handle_payload(
+                        &index,
+                        &ctx,
+                        black_box(next().as_bytes()),
+                    ))
+                    .expect("answer");
+                black_box(serde_json::to_vec(&response).expect("encode"))
+            })
+        });
         // The floor for any JSON API: the same body parsed straight into floats, no `Value`.
         if name == "vector_b64" {
             group.finish();
