@@ -229,6 +229,12 @@ impl<'a> Top<'a> {
             .count()
     }
 
+    /// Whether any of `names` is a member more than once (serde_json refuses a struct whose
+    /// field is repeated, so a reader of those names leaves such an object to it).
+    fn repeats_any(&self, names: &[&str]) -> bool {
+        names.iter().any(|name| self.count(name) > 1)
+    }
+
     /// Whether the object was read (an empty object reads as no members too, which the
     /// callers treat the same way: they fall back to the text).
     fn is_read(&self) -> bool {
@@ -270,7 +276,7 @@ const SHAPE_NAMES: [&str; 6] = [
 impl<'a> Shape<'a> {
     /// The shape from the members, or `None` when a member [`Shape`] reads is repeated.
     fn from_members(members: &Top<'a>) -> Option<Shape<'a>> {
-        if SHAPE_NAMES.iter().any(|name| members.count(name) > 1) {
+        if members.repeats_any(&SHAPE_NAMES) {
             return None;
         }
         Some(Shape {
@@ -564,12 +570,12 @@ fn members(text: &str) -> Option<Top<'_>> {
             return None;
         }
         i = skip_ws(b, i + 1);
-        let parsed = (name == "vector" && vector.is_none())
-            .then(|| json_f32::vectors(b, i))
-            .flatten();
         let end = if b.get(i) == Some(&b'"') {
             string_end(b, i)?
-        } else if let Some((vectors, end)) = parsed {
+        } else if name == "vector"
+            && vector.is_none()
+            && let Some((vectors, end)) = json_f32::vectors(b, i)
+        {
             vector = Some(ParsedVector {
                 at: i,
                 end,
@@ -780,8 +786,7 @@ pub fn event_request(text: &str, infer: bool) -> Result<Action, ApiError> {
     // reuse ([`members`]); what it cannot say as serde_json would (broken JSON, a repeated
     // member) is left to serde_json's skim, for its error. `null` is an absent member, as an
     // `Option` field reads it.
-    let top = members(text)
-        .filter(|top| top.is_read() && REQUEST_NAMES.iter().all(|name| top.count(name) <= 1));
+    let top = members(text).filter(|top| top.is_read() && !top.repeats_any(&REQUEST_NAMES));
     let (action_raw, collection, race) = match &top {
         Some(top) => {
             let get = |name| top.get(name).filter(|raw| *raw != "null");
