@@ -411,10 +411,7 @@ pub fn f32_rows(bytes: &[u8], rows: Rows, at: &str) -> Result<Vec<Vec<f32>>, B64
     // All floats in one pass, then one check for NaN and infinity over all of them, both
     // without an early exit so the compiler vectorizes them; only a vector that has one
     // looks for the first (in row order, the one reported).
-    let floats: Vec<f32> = bytes
-        .chunks_exact(4)
-        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .collect();
+    let floats = le_floats(bytes);
     let per_row = row_bytes / 4;
     let finite = floats.iter().fold(true, |all, x| all & x.is_finite());
     if let Some(i) = (!finite)
@@ -434,6 +431,20 @@ pub fn f32_rows(bytes: &[u8], rows: Rows, at: &str) -> Result<Vec<Vec<f32>>, B64
         return Ok(vec![floats]);
     }
     Ok(floats.chunks_exact(per_row).map(<[f32]>::to_vec).collect())
+}
+
+/// `bytes` (a whole number of floats) as little-endian `f32`: on a little-endian target one
+/// copy into the floats' allocation (bytes need no alignment there), where a float-by-float
+/// conversion was a scalar loop (0.6 us for 1536 floats).
+fn le_floats(bytes: &[u8]) -> Vec<f32> {
+    if cfg!(target_endian = "little") {
+        bytemuck::pod_collect_to_vec(bytes)
+    } else {
+        bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect()
+    }
 }
 
 fn decode_rows(decoded: &Decoded, rows: usize, at: &str) -> Result<Vec<Vec<f32>>, B64Error> {

@@ -551,7 +551,30 @@ fn read_embedding(
 /// by the reciprocal of the norm rather than divided by the norm (a division per element was
 /// the rest). Both change the result by at most a unit in the last place of an `f32`, and
 /// rows and queries go through this same function.
+///
+/// The workspace is built for baseline x86-64, where the eight lanes are four two-wide
+/// registers; with AVX2 they are two four-wide ones (0.40 -> 0.2x us for 1536 floats, every
+/// cosine query pays it). Same operations in the same order, no fused multiply-add (Rust does
+/// not contract), so the bits are the same on either path.
 pub fn normalise(row: &mut [f32]) -> Option<()> {
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    /// # Safety
+    /// The CPU must have AVX2.
+    unsafe fn avx2(row: &mut [f32]) -> Option<()> {
+        normalise_lanes(row)
+    }
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: AVX2 was just detected.
+        return unsafe { avx2(row) };
+    }
+    normalise_lanes(row)
+}
+
+/// [`normalise`]'s arithmetic, inlined into each instruction-set path.
+#[inline(always)]
+fn normalise_lanes(row: &mut [f32]) -> Option<()> {
     const LANES: usize = 8;
     let mut lanes = [0.0f64; LANES];
     let chunks = row.chunks_exact(LANES);
@@ -608,4 +631,36 @@ fn read_metadata(
             Ok((key, value))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{normalise, normalise_lanes};
+
+    /// The dispatched path (AVX2 where this CPU has it) gives the bits of the baseline one,
+    /// for every tail length and magnitudes from tiny to huge, so a query normalised at run
+    /// time matches a row normalised at bake time on any machine.
+    #[test]
+    fn normalise_gives_the_same_bits_on_every_instruction_set() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let lengths = (0..=40).chain([383, 384, 385, 1535, 1536, 1537]);
+        for len in lengths {
+            for scale in [1e-30f32, 1e-3, 1.0, 7.5, 1e20] {
+                let row: Vec<f32> = (0..len)
+                    .map(|_| ((next() >> 40) as f32 / (1u64 << 23) as f32 - 1.0) * scale)
+                    .collect();
+                let (mut fast, mut base) = (row.clone(), row);
+                let (a, b) = (normalise(&mut fast), normalise_lanes(&mut base));
+                assert_eq!(a, b, "len {len} scale {scale}");
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&fast), bits(&base), "len {len} scale {scale}");
+            }
+        }
+    }
 }
