@@ -165,6 +165,9 @@ impl Lambda {
             .env("AWS_LAMBDA_FUNCTION_NAME", "_")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
+            // The tests read the function's log lines: a `RUST_LOG` of the caller's shell (a
+            // filter naming other crates turns ours off) must not decide what it prints.
+            .env("RUST_LOG", "info")
             .env_remove("RESULT_QUEUE_URL")
             .env_remove("RESULT_EVENT_BUS")
             .env_remove("PLAN_INDEX_PRIME")
