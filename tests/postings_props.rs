@@ -1,5 +1,6 @@
 //! The posting lists baked into the blob give the same candidates as building them from the
-//! metadata, and confirming the candidates gives exactly the rows a filter matches.
+//! metadata, confirming the candidates gives exactly the rows a filter matches, and one
+//! metadata value read in place (by name or by field) is the value baked.
 
 use std::collections::BTreeMap;
 
@@ -67,7 +68,19 @@ proptest! {
             prop_assert_eq!(c.item(row).metadata.to_owned_map(), item.metadata.clone());
             prop_assert_eq!(c.item(row).id, item.id.as_str());
             prop_assert_eq!(c.position(&item.id), Some(row));
+            // One value read by name or by field (the entries before it stepped over, not
+            // decoded) is the value written, of every type; a key the item lacks reads None.
+            let metadata = c.metadata(row);
+            for key in ["k1", "k2", "k3", "nope"] {
+                let want = item.metadata.get(key);
+                let by_name = metadata.get(key).map(|v| v.to_owned_value());
+                prop_assert_eq!(by_name.as_ref(), want, "row {} key {}", row, key);
+                let by_field = c.field(key).and_then(|f| metadata.get_field(f));
+                let by_field = by_field.map(|v| v.to_owned_value());
+                prop_assert_eq!(by_field.as_ref(), want, "row {} key {}", row, key);
+            }
         }
+        prop_assert_eq!(c.field("nope"), None);
         let filters = ["a", "b", "5", "05", "5.0", "true", "1.5", "-3", "zz"];
         for field in ["k1", "k2", "k3", "nope"] {
             for value in filters {

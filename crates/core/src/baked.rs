@@ -404,6 +404,12 @@ impl<'a> Collection<'a> {
         self.view.item(row)
     }
 
+    /// The metadata key `key`, looked up once for reading it from many rows
+    /// ([`plan_index_format::Metadata::get_field`]); `None` when no item has it.
+    pub fn field(&self, key: &str) -> Option<plan_index_format::FieldId> {
+        self.view.field(key)
+    }
+
     /// Item `row`'s metadata alone (cheaper than [`Collection::item`] when that is all a
     /// caller reads, as filters do).
     pub fn metadata(&self, row: usize) -> plan_index_format::Metadata<'a> {

@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use plan_index_format::{FormatError, Metric, normalise};
+use plan_index_format::{FieldId, FormatError, Metric, normalise};
 use simsimd::SpatialSimilarity;
 
 use crate::baked::{BakedIndex, Collection};
@@ -397,7 +397,15 @@ fn passing_rows(collection: &Collection<'_>, filters: &[Filter]) -> Option<Vec<u
         return None;
     }
     let mut rows = candidate_rows(collection, filters);
-    rows.retain(|&row| passes(collection, row as usize, filters));
+    // Each filter's key looked up once for all candidates; a key no item has passes no row.
+    let wanted: Option<Vec<(FieldId, &Filter)>> = filters
+        .iter()
+        .map(|f| collection.field(&f.key).map(|field| (field, f)))
+        .collect();
+    match wanted {
+        Some(wanted) => rows.retain(|&row| passes(collection, row as usize, &wanted)),
+        None => rows.clear(),
+    }
     Some(rows)
 }
 
@@ -412,11 +420,13 @@ fn candidate_rows(collection: &Collection<'_>, filters: &[Filter]) -> Vec<u32> {
     postings::intersect(lists)
 }
 
-fn passes(collection: &Collection<'_>, row: usize, filters: &[Filter]) -> bool {
+fn passes(collection: &Collection<'_>, row: usize, wanted: &[(FieldId, &Filter)]) -> bool {
     let metadata = collection.metadata(row);
-    filters
-        .iter()
-        .all(|f| metadata.get(&f.key).is_some_and(|v| v.matches(&f.value)))
+    wanted.iter().all(|(field, f)| {
+        metadata
+            .get_field(*field)
+            .is_some_and(|v| v.matches(&f.value))
+    })
 }
 
 /// Score of one row against the query (higher is better): for dot and cosine the same bits

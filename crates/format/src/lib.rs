@@ -28,6 +28,6 @@ pub use layout::{
     verify_collection, verify_content_hash, verify_digests,
 };
 pub use tables::{
-    CollectionView, DIGEST_ENTRY, Item, MetaRef, Metadata, Span, StrList, Tables, find_digest,
-    id_digest, listing_texts, lookup_texts, posting_lists,
+    CollectionView, DIGEST_ENTRY, FieldId, Item, MetaRef, Metadata, Span, StrList, Tables,
+    find_digest, id_digest, listing_texts, lookup_texts, posting_lists,
 };
