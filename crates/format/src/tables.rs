@@ -395,8 +395,8 @@ impl<'a> Cursor<'a> {
 
     fn fixed<const N: usize>(&mut self) -> [u8; N] {
         // The whole field present (always, in an intact blob): one fixed-size load, where the
-        // zero-padded copy below is a `memcpy` call of a run-time length (7% of a warm plan,
-        // whose filtered searches read every candidate's metadata).
+        // zero-padded copy below is a `memcpy` call of a run-time length, for every field of
+        // every candidate row a filtered search confirms.
         if let Some((head, rest)) = self.bytes.split_first_chunk::<N>() {
             self.bytes = rest;
             return *head;
