@@ -12,6 +12,7 @@
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
+use plan_index_core::kernel::{Kernel, all_finite};
 use plan_index_core::search::{MAX_BATCH, Query, SearchError};
 
 use crate::json_f32::{self, Vectors};
@@ -408,12 +409,12 @@ pub fn f32_rows(bytes: &[u8], rows: Rows, at: &str) -> Result<Vec<Vec<f32>>, B64
             what,
         });
     }
-    // All floats in one pass, then one check for NaN and infinity over all of them, both
-    // without an early exit so the compiler vectorizes them; only a vector that has one
-    // looks for the first (in row order, the one reported).
+    // All floats in one copy, then the search's own check for NaN and infinity over all of
+    // them (`kernel::all_finite`: one pass, AVX2 where the CPU has it); only a vector that has
+    // one looks for the first (in row order, the one reported).
     let floats = le_floats(bytes);
     let per_row = row_bytes / 4;
-    let finite = floats.iter().fold(true, |all, x| all & x.is_finite());
+    let finite = all_finite(Kernel::detect(), &floats);
     if let Some(i) = (!finite)
         .then(|| floats.iter().position(|x| !x.is_finite()))
         .flatten()
